@@ -1,0 +1,138 @@
+use std::fmt;
+
+use super::Partition;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ArnError {
+    #[error("`{0}` is not an IAM role ARN (expected arn:aws:iam::<12-digit account>:role/<name>)")]
+    Role(String),
+    #[error(
+        "`{0}` is not an IAM SAML provider ARN (expected arn:aws:iam::<12-digit account>:saml-provider/<name>)"
+    )]
+    Principal(String),
+}
+
+/// Splits `arn:<partition>:iam::<account>:<kind>/<name>` into its partition, account and name.
+fn parse_iam_arn<'a>(text: &'a str, kind: &str) -> Option<(Partition, &'a str, &'a str)> {
+    let mut fields = text.splitn(6, ':');
+    let (arn, partition, service, region, account, resource) = (
+        fields.next()?,
+        fields.next()?,
+        fields.next()?,
+        fields.next()?,
+        fields.next()?,
+        fields.next()?,
+    );
+    if arn != "arn" || service != "iam" || !region.is_empty() {
+        return None;
+    }
+    let partition = Partition::from_arn_field(partition)?;
+    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let name = resource.strip_prefix(kind)?.strip_prefix('/')?;
+    // IAM also allows ',' in names, but the SAML Role attribute is "role,principal": a comma
+    // inside either ARN would make that pair ambiguous, so it is refused.
+    let valid_char = |c: char| c.is_ascii_alphanumeric() || "+=.@_-/".contains(c);
+    if name.is_empty() || name.ends_with('/') || name.len() > 512 || !name.chars().all(valid_char) {
+        return None;
+    }
+    Some((partition, account, name))
+}
+
+/// The ARN of the IAM role to assume.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RoleArn {
+    text: String,
+    partition: Partition,
+}
+
+impl RoleArn {
+    pub fn parse(text: &str) -> Result<Self, ArnError> {
+        let (partition, _, _) =
+            parse_iam_arn(text, "role").ok_or_else(|| ArnError::Role(text.to_owned()))?;
+        Ok(Self {
+            text: text.to_owned(),
+            partition,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub fn partition(&self) -> Partition {
+        self.partition
+    }
+}
+
+impl fmt::Display for RoleArn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// The ARN of the IAM SAML provider (the identity provider AWS trusts).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PrincipalArn {
+    text: String,
+    partition: Partition,
+}
+
+impl PrincipalArn {
+    pub fn parse(text: &str) -> Result<Self, ArnError> {
+        let (partition, _, _) = parse_iam_arn(text, "saml-provider")
+            .ok_or_else(|| ArnError::Principal(text.to_owned()))?;
+        Ok(Self {
+            text: text.to_owned(),
+            partition,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub fn partition(&self) -> Partition {
+        self.partition
+    }
+}
+
+impl fmt::Display for PrincipalArn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_arns_in_each_partition_parse() {
+        let role = RoleArn::parse("arn:aws:iam::123456789012:role/auth0-role").unwrap();
+        assert_eq!(role.partition(), Partition::Aws);
+        let role = RoleArn::parse("arn:aws-cn:iam::123456789012:role/path/to/r").unwrap();
+        assert_eq!(role.partition(), Partition::AwsCn);
+        let p = PrincipalArn::parse("arn:aws-us-gov:iam::123456789012:saml-provider/idp").unwrap();
+        assert_eq!(p.partition(), Partition::AwsUsGov);
+    }
+
+    #[test]
+    fn malformed_arns_are_refused() {
+        for bad in [
+            "",
+            "arn:aws:iam::123456789012:role/",
+            "arn:aws:iam::12345678901:role/r",
+            "arn:aws:s3::123456789012:role/r",
+            "arn:aws:iam:us-east-1:123456789012:role/r",
+            "arn:aws:iam::123456789012:user/r",
+            "arn:aws:iam::123456789012:saml-provider/p",
+            "arn:aws:iam::123456789012:role/a,b",
+            "arn:other:iam::123456789012:role/r",
+        ] {
+            assert!(RoleArn::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+        assert!(PrincipalArn::parse("arn:aws:iam::123456789012:role/r").is_err());
+    }
+}

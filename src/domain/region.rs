@@ -1,0 +1,139 @@
+use std::fmt;
+
+/// An AWS partition: decides the STS host suffix and the SAML recipient and audience.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Partition {
+    Aws,
+    AwsCn,
+    AwsUsGov,
+}
+
+impl Partition {
+    /// Parses the partition field of an ARN.
+    pub fn from_arn_field(field: &str) -> Option<Self> {
+        match field {
+            "aws" => Some(Self::Aws),
+            "aws-cn" => Some(Self::AwsCn),
+            "aws-us-gov" => Some(Self::AwsUsGov),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Aws => "aws",
+            Self::AwsCn => "aws-cn",
+            Self::AwsUsGov => "aws-us-gov",
+        }
+    }
+
+    /// Where AWS expects the SAML Response to be addressed (`Destination`, `Recipient`).
+    pub fn saml_recipient(self) -> &'static str {
+        match self {
+            Self::Aws => "https://signin.aws.amazon.com/saml",
+            Self::AwsCn => "https://signin.amazonaws.cn/saml",
+            Self::AwsUsGov => "https://signin.amazonaws-us-gov.com/saml",
+        }
+    }
+
+    /// The `AudienceRestriction` value AWS accepts by default in this partition.
+    pub fn saml_audience(self) -> &'static str {
+        match self {
+            Self::Aws => "https://signin.aws.amazon.com/saml",
+            Self::AwsCn => "urn:amazon:webservices:cn-north-1",
+            Self::AwsUsGov => "urn:amazon:webservices:govcloud",
+        }
+    }
+
+    /// The region used when a client names none.
+    pub fn default_region(self) -> &'static str {
+        match self {
+            Self::Aws => "us-east-1",
+            Self::AwsCn => "cn-north-1",
+            Self::AwsUsGov => "us-gov-west-1",
+        }
+    }
+}
+
+impl fmt::Display for Partition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("`{0}` is not an AWS region name (expected e.g. us-east-1, cn-north-1, us-gov-west-1)")]
+pub struct RegionError(pub String);
+
+/// An AWS region name such as `eu-west-1`, with the partition it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Region {
+    name: String,
+    partition: Partition,
+}
+
+impl Region {
+    pub fn parse(name: &str) -> Result<Self, RegionError> {
+        let err = || RegionError(name.to_owned());
+        // Shape: two or more lowercase groups joined by '-', ending in a number: us-east-1,
+        // us-gov-west-1, ap-southeast-3, cn-northwest-1.
+        let mut parts: Vec<&str> = name.split('-').collect();
+        let last = parts.pop().ok_or_else(err)?;
+        if parts.len() < 2
+            || last.is_empty()
+            || !last.bytes().all(|b| b.is_ascii_digit())
+            || parts
+                .iter()
+                .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_lowercase()))
+        {
+            return Err(err());
+        }
+        let partition = if name.starts_with("cn-") {
+            Partition::AwsCn
+        } else if name.starts_with("us-gov-") {
+            Partition::AwsUsGov
+        } else {
+            Partition::Aws
+        };
+        Ok(Self {
+            name: name.to_owned(),
+            partition,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.name
+    }
+
+    pub fn partition(&self) -> Partition {
+        self.partition
+    }
+}
+
+impl fmt::Display for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_know_their_partition() {
+        assert_eq!(Region::parse("us-east-1").unwrap().partition(), Partition::Aws);
+        assert_eq!(Region::parse("cn-north-1").unwrap().partition(), Partition::AwsCn);
+        assert_eq!(
+            Region::parse("us-gov-west-1").unwrap().partition(),
+            Partition::AwsUsGov
+        );
+    }
+
+    #[test]
+    fn malformed_region_names_are_refused() {
+        for bad in ["", "us", "us-east", "US-EAST-1", "us-east-x", "us--1", "us-east-1 "] {
+            assert!(Region::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+}

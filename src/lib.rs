@@ -1,0 +1,5 @@
+//! delegation-server: a self-hosted replacement for Auth0's legacy `/delegation` endpoint
+//! for AWS. Verifies an OIDC id_token, signs a SAML 2.0 Response and exchanges it with STS
+//! `AssumeRoleWithSAML` for temporary credentials.
+
+pub mod domain;
