@@ -3,3 +3,4 @@
 //! `AssumeRoleWithSAML` for temporary credentials.
 
 pub mod domain;
+pub mod saml;

@@ -122,8 +122,14 @@ mod tests {
 
     #[test]
     fn regions_know_their_partition() {
-        assert_eq!(Region::parse("us-east-1").unwrap().partition(), Partition::Aws);
-        assert_eq!(Region::parse("cn-north-1").unwrap().partition(), Partition::AwsCn);
+        assert_eq!(
+            Region::parse("us-east-1").unwrap().partition(),
+            Partition::Aws
+        );
+        assert_eq!(
+            Region::parse("cn-north-1").unwrap().partition(),
+            Partition::AwsCn
+        );
         assert_eq!(
             Region::parse("us-gov-west-1").unwrap().partition(),
             Partition::AwsUsGov
@@ -132,7 +138,15 @@ mod tests {
 
     #[test]
     fn malformed_region_names_are_refused() {
-        for bad in ["", "us", "us-east", "US-EAST-1", "us-east-x", "us--1", "us-east-1 "] {
+        for bad in [
+            "",
+            "us",
+            "us-east",
+            "US-EAST-1",
+            "us-east-x",
+            "us--1",
+            "us-east-1 ",
+        ] {
             assert!(Region::parse(bad).is_err(), "{bad:?} was accepted");
         }
     }

@@ -1,0 +1,126 @@
+//! SAML attributes computed from the user object and the mappings (DESIGN §5).
+
+use serde_json::{Map, Value};
+
+use super::aws_attributes;
+
+/// One SAML attribute: its `Name` and its `AttributeValue`s, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SamlAttribute {
+    pub name: String,
+    pub values: Vec<String>,
+}
+
+/// SAML attribute name → user property name, in output order.
+pub type Mappings = Vec<(String, String)>;
+
+/// Why attributes could not be computed. Messages name the attribute and the problem so an
+/// operator can fix a mapping or rule, but never repeat the claim value (it may be
+/// personal data, and the text can reach clients).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum AttributeError {
+    #[error(
+        "SAML attribute `{attribute}`: user property `{property}` holds an object or a nested array; map it to a string, number, boolean or an array of those"
+    )]
+    NotText { attribute: String, property: String },
+    #[error("SAML attribute `{attribute}` must have exactly one value, it has {count}")]
+    NotSingleValued { attribute: String, count: usize },
+    #[error("SAML attribute `{attribute}` is mapped more than once; AWS expects it once")]
+    Repeated { attribute: String },
+    #[error("SAML attribute `{attribute}`: {problem}")]
+    Invalid {
+        attribute: String,
+        problem: &'static str,
+    },
+    #[error("{count} PrincipalTag attributes are mapped; AWS allows at most 50")]
+    TooManyPrincipalTags { count: usize },
+}
+
+/// Auth0's default AWS mappings: the user's `name` as the claims-identity name identifier,
+/// `awsrole` as the AWS `Role`, `rolesessionname` as the AWS `RoleSessionName`.
+pub fn default_mappings() -> Mappings {
+    [
+        (
+            "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier",
+            "name",
+        ),
+        (aws_attributes::ROLE, "awsrole"),
+        (aws_attributes::ROLE_SESSION_NAME, "rolesessionname"),
+    ]
+    .into_iter()
+    .map(|(attribute, property)| (attribute.to_owned(), property.to_owned()))
+    .collect()
+}
+
+/// The attribute values for each mapping, read from `user` (the id_token claims plus
+/// `user_id`, `awsrole` and `rolesessionname`).
+///
+/// A property is looked up by its exact name first, then as a dotted path into nested
+/// objects (`app_metadata.team`), as Auth0 allowed. Strings are taken as they are, numbers
+/// and booleans become their JSON text, arrays give one value each (`null` items are
+/// skipped), and a missing, `null` or empty-array property omits the attribute. Objects
+/// are refused. AWS-defined attributes are then checked (see `aws_attributes`), except
+/// `RoleSessionName`: its first value is kept and made valid with [`super::session_name`],
+/// so it never fails a request.
+pub fn compute_attributes(
+    user: &Map<String, Value>,
+    mappings: &Mappings,
+) -> Result<Vec<SamlAttribute>, AttributeError> {
+    let mut attributes = Vec::with_capacity(mappings.len());
+    for (name, property) in mappings {
+        let Some(value) = lookup(user, property) else {
+            continue;
+        };
+        let values = values_of(value).ok_or_else(|| AttributeError::NotText {
+            attribute: name.clone(),
+            property: property.clone(),
+        })?;
+        if values.is_empty() {
+            continue;
+        }
+        attributes.push(SamlAttribute {
+            name: name.clone(),
+            values: aws_attributes::check(name, values)?,
+        });
+    }
+    aws_attributes::check_together(&attributes)?;
+    Ok(attributes)
+}
+
+/// The property's value, or `None` if it is missing or `null`.
+fn lookup<'a>(user: &'a Map<String, Value>, property: &str) -> Option<&'a Value> {
+    let value = match user.get(property) {
+        Some(value) => value,
+        None => {
+            let mut parts = property.split('.');
+            let first = user.get(parts.next()?)?;
+            parts.try_fold(first, |value, part| value.as_object()?.get(part))?
+        }
+    };
+    (!value.is_null()).then_some(value)
+}
+
+/// The text values of a property, or `None` if it holds something without a text form.
+fn values_of(value: &Value) -> Option<Vec<String>> {
+    match value {
+        Value::Array(items) => items
+            .iter()
+            .filter(|item| !item.is_null())
+            .map(scalar_text)
+            .collect(),
+        other => scalar_text(other).map(|text| vec![text]),
+    }
+}
+
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(text) => Some(text.clone()),
+        Value::Number(number) => Some(number.to_string()),
+        Value::Bool(flag) => Some(flag.to_string()),
+        Value::Null | Value::Array(_) | Value::Object(_) => None,
+    }
+}
+
+#[cfg(test)]
+#[path = "attributes_tests.rs"]
+mod tests;

@@ -1,0 +1,192 @@
+//! A tiny XML writer whose output is already in exclusive canonical form (exc-c14n).
+//!
+//! The signed `saml:Assertion` is written once, byte for byte the way a verifier will
+//! canonicalize it, so its digest can be computed from the very text we emit without a
+//! DOM or a c14n library. That holds as long as callers follow three rules, which the
+//! SAML builders in this module do:
+//! - no whitespace or comments between elements (every text node is data we put there);
+//! - a namespace declaration sits on an element exactly when exc-c14n would render it
+//!   there (the prefix is used by the element and not declared on an output ancestor);
+//! - attribute names are our own unprefixed constants (`&'static str`), so sorting them
+//!   by name is the c14n order (unqualified attributes sort by local name).
+//!
+//! Everything else — element text and attribute values — may be untrusted and is escaped
+//! the way c14n escapes it. Characters XML 1.0 forbids are replaced (see [`xml_safe`]).
+
+/// The character written in place of one XML 1.0 cannot carry (C0 controls other than
+/// tab, newline and carriage return, and U+FFFE/U+FFFF). It is U+FFFD REPLACEMENT
+/// CHARACTER rather than nothing so a reader can see that something was there.
+pub(crate) const REPLACEMENT: char = '\u{FFFD}';
+
+/// Whether XML 1.0 (`Char` production) allows `c` in a document.
+///
+/// Rust `char`s are never surrogates, so only the C0 controls and the two non-characters
+/// at the end of the BMP are left to exclude.
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}')
+        || c >= '\u{10000}'
+}
+
+/// The character as it will be emitted: itself, or [`REPLACEMENT`] if XML forbids it.
+pub(crate) fn xml_safe(c: char) -> char {
+    if is_xml_char(c) { c } else { REPLACEMENT }
+}
+
+/// Appends `text` as element content, escaped as exc-c14n renders text nodes.
+///
+/// `\r` must be a character reference: a literal one would be turned into `\n` by the
+/// parser's line-end normalization and the digest would no longer match.
+pub(crate) fn push_text(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match xml_safe(c) {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\r' => out.push_str("&#xD;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Appends `value` as a double-quoted attribute value, escaped as exc-c14n renders it.
+///
+/// Tab, newline and carriage return must be character references: literal ones would be
+/// normalized to spaces by the parser's attribute-value normalization.
+pub(crate) fn push_attr_value(out: &mut String, value: &str) {
+    for c in value.chars() {
+        match xml_safe(c) {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '"' => out.push_str("&quot;"),
+            '\t' => out.push_str("&#x9;"),
+            '\n' => out.push_str("&#xA;"),
+            '\r' => out.push_str("&#xD;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// An attribute to write: an unprefixed name we chose, or `xmlns`/`xmlns:p`, and a value
+/// that may come from anywhere.
+pub(crate) type Attr<'a> = (&'static str, &'a str);
+
+/// Appends the start tag of `name` with its attributes in c14n order: namespace
+/// declarations first (by prefix), then the other attributes by name.
+pub(crate) fn push_start(out: &mut String, name: &'static str, attrs: &[Attr<'_>]) {
+    let mut sorted: Vec<&Attr<'_>> = attrs.iter().collect();
+    sorted.sort_by_key(|(attr, _)| (!is_namespace_declaration(attr), *attr));
+    out.push('<');
+    out.push_str(name);
+    for (attr, value) in sorted {
+        out.push(' ');
+        out.push_str(attr);
+        out.push_str("=\"");
+        push_attr_value(out, value);
+        out.push('"');
+    }
+    out.push('>');
+}
+
+fn is_namespace_declaration(attr: &str) -> bool {
+    attr == "xmlns" || attr.starts_with("xmlns:")
+}
+
+/// Appends an end tag. Canonical XML has no empty-element tags, so every element gets one.
+pub(crate) fn push_end(out: &mut String, name: &'static str) {
+    out.push_str("</");
+    out.push_str(name);
+    out.push('>');
+}
+
+/// An element whose content is already-built XML (trusted: made by these functions).
+pub(crate) fn element(name: &'static str, attrs: &[Attr<'_>], children: &str) -> String {
+    let mut out = String::with_capacity(children.len() + 64);
+    push_start(&mut out, name, attrs);
+    out.push_str(children);
+    push_end(&mut out, name);
+    out
+}
+
+/// An element holding `text` (untrusted: escaped).
+pub(crate) fn text_element(name: &'static str, attrs: &[Attr<'_>], text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 64);
+    push_start(&mut out, name, attrs);
+    push_text(&mut out, text);
+    push_end(&mut out, name);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> String {
+        let mut out = String::new();
+        push_text(&mut out, s);
+        out
+    }
+
+    fn attr(s: &str) -> String {
+        let mut out = String::new();
+        push_attr_value(&mut out, s);
+        out
+    }
+
+    #[test]
+    fn text_escapes_markup_and_carriage_returns_like_c14n() {
+        assert_eq!(text("a<b>&c\"d'e"), "a&lt;b&gt;&amp;c\"d'e");
+        assert_eq!(text("l1\r\nl2\tx"), "l1&#xD;\nl2\tx");
+    }
+
+    #[test]
+    fn attribute_values_escape_quotes_and_whitespace_like_c14n() {
+        assert_eq!(attr("a<b>&c\"d'e"), "a&lt;b>&amp;c&quot;d'e");
+        assert_eq!(attr("\t\n\r"), "&#x9;&#xA;&#xD;");
+    }
+
+    #[test]
+    fn non_ascii_text_is_written_as_is() {
+        assert_eq!(text("Zoë 東京 😀"), "Zoë 東京 😀");
+        assert_eq!(attr("Zoë 東京 😀"), "Zoë 東京 😀");
+    }
+
+    #[test]
+    fn characters_xml_forbids_are_replaced_in_text_and_attributes() {
+        let bad = "a\u{0}b\u{1}c\u{8}d\u{B}e\u{C}f\u{1F}g\u{FFFE}h\u{FFFF}i";
+        let expected = "a\u{FFFD}b\u{FFFD}c\u{FFFD}d\u{FFFD}e\u{FFFD}f\u{FFFD}g\u{FFFD}h\u{FFFD}i";
+        assert_eq!(text(bad), expected);
+        assert_eq!(attr(bad), expected);
+    }
+
+    #[test]
+    fn allowed_edge_characters_are_kept() {
+        let ok = "\u{20}\u{7F}\u{85}\u{D7FF}\u{E000}\u{FFFD}\u{10000}\u{10FFFF}";
+        assert_eq!(text(ok), ok);
+    }
+
+    #[test]
+    fn start_tags_put_namespace_declarations_first_then_sorted_attributes() {
+        let mut out = String::new();
+        push_start(
+            &mut out,
+            "p:E",
+            &[
+                ("b", "2"),
+                ("xmlns:z", "urn:z"),
+                ("A", "1"),
+                ("xmlns:p", "urn:p"),
+                ("a", "3"),
+            ],
+        );
+        assert_eq!(
+            out,
+            r#"<p:E xmlns:p="urn:p" xmlns:z="urn:z" A="1" a="3" b="2">"#
+        );
+    }
+
+    #[test]
+    fn empty_elements_get_an_end_tag() {
+        assert_eq!(element("E", &[("x", "<")], ""), r#"<E x="&lt;"></E>"#);
+        assert_eq!(text_element("E", &[], "&"), "<E>&amp;</E>");
+    }
+}
