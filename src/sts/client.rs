@@ -1,0 +1,253 @@
+//! The pooled HTTP client and the bounded retry loop around one `AssumeRoleWithSAML` call.
+
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use tokio::time::Instant;
+use url::Url;
+
+use super::classify::{Outcome, classify};
+use super::retry;
+use super::wire::{form_body, read_bounded, transport_failure};
+use super::{AssumeRoleWithSaml, StsBuildError, StsError, StsResult, StsSettings};
+use crate::domain::{Partition, Region};
+
+/// An attempt needs at least this long to be worth starting; with less time left the call
+/// gives up instead.
+const MIN_ATTEMPT: Duration = Duration::from_millis(50);
+
+/// Calls STS. Cheap to clone: clones share one connection pool.
+#[derive(Debug, Clone)]
+pub struct StsClient {
+    http: reqwest::Client,
+    endpoint: Option<Url>,
+    timeout: Duration,
+    retries: u32,
+    /// Only used if a regional URL cannot be formed, which a parsed [`Region`] prevents.
+    global: Url,
+}
+
+impl StsClient {
+    /// Builds the client; the connection pool lives as long as the client and its clones.
+    pub fn new(settings: StsSettings) -> Result<Self, StsBuildError> {
+        if let Some(url) = &settings.endpoint
+            && !matches!(url.scheme(), "http" | "https")
+        {
+            return Err(StsBuildError::Endpoint(url.to_string()));
+        }
+        let global_text = "https://sts.amazonaws.com/";
+        let global =
+            Url::parse(global_text).map_err(|_| StsBuildError::Endpoint(global_text.into()))?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(settings.connect_timeout)
+            // STS never redirects; following one could send the assertion elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!(
+                env!("CARGO_PKG_NAME"),
+                "/",
+                env!("CARGO_PKG_VERSION")
+            ))
+            .build()
+            .map_err(StsBuildError::Http)?;
+        Ok(Self {
+            http,
+            endpoint: settings.endpoint,
+            timeout: settings.timeout,
+            retries: settings.retries,
+            global,
+        })
+    }
+
+    /// The STS endpoint for `region`: `https://sts.<region>.amazonaws.com/` in the `aws` and
+    /// `aws-us-gov` partitions, `https://sts.<region>.amazonaws.com.cn/` in `aws-cn`; or the
+    /// configured override for every region.
+    pub fn endpoint_for(&self, region: &Region) -> Url {
+        if let Some(url) = &self.endpoint {
+            return url.clone();
+        }
+        let suffix = match region.partition() {
+            Partition::Aws | Partition::AwsUsGov => "amazonaws.com",
+            Partition::AwsCn => "amazonaws.com.cn",
+        };
+        Url::parse(&format!("https://sts.{region}.{suffix}/")).unwrap_or_else(|_| {
+            tracing::error!(%region, "could not form the regional STS URL; using the global one");
+            self.global.clone()
+        })
+    }
+
+    /// Exchanges a signed SAML Response for temporary credentials, retrying throttling, 5xx
+    /// and transport failures with jittered backoff while time remains before `deadline`.
+    ///
+    /// Neither the assertion nor the credentials are logged.
+    #[tracing::instrument(
+        name = "sts.assume_role_with_saml",
+        skip_all,
+        fields(region = %req.region, role = %req.role)
+    )]
+    pub async fn assume_role_with_saml(
+        &self,
+        req: &AssumeRoleWithSaml<'_>,
+        deadline: Instant,
+    ) -> Result<StsResult, StsError> {
+        let url = self.endpoint_for(req.region);
+        let body = form_body(req);
+        let attempts = self.retries.saturating_add(1);
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let now = Instant::now();
+            if deadline.saturating_duration_since(now) < MIN_ATTEMPT {
+                return Err(StsError::Unavailable {
+                    reason: "the request deadline left no time to call STS".into(),
+                    retry_after: None,
+                });
+            }
+            let until = (now + self.timeout).min(deadline);
+            let (code, reason, retry_after) = match self.attempt(&url, &body, until).await {
+                Outcome::Done(result) => {
+                    if let Ok(ok) = &result {
+                        tracing::debug!(
+                            attempt,
+                            request_id = ok.request_id(),
+                            assumed_role = ok.assumed_role_arn(),
+                            "STS issued credentials"
+                        );
+                    }
+                    return result.map(|ok| *ok);
+                }
+                Outcome::Transient {
+                    code,
+                    reason,
+                    retry_after,
+                } => (code, reason, retry_after),
+            };
+            let give_up = |why: &str| {
+                tracing::warn!(attempt, %code, %reason, "STS call failed; {why}");
+                StsError::Unavailable {
+                    reason: format!("{reason}; {why} after {attempt} attempt(s)"),
+                    retry_after,
+                }
+            };
+            if attempt >= attempts {
+                return Err(give_up("no retries left"));
+            }
+            let delay = retry_after.unwrap_or_else(|| retry::backoff(attempt - 1, retry::draw()));
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if delay.saturating_add(MIN_ATTEMPT) > remaining {
+                return Err(give_up("the deadline leaves no time to retry"));
+            }
+            tracing::warn!(
+                attempt,
+                %code,
+                delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                "STS call failed; retrying"
+            );
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// One POST, bounded by `until` from sending to the last byte of the reply.
+    async fn attempt(&self, url: &Url, body: &str, until: Instant) -> Outcome {
+        let budget = until.saturating_duration_since(Instant::now());
+        let call = async {
+            let response = self
+                .http
+                .post(url.clone())
+                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(ACCEPT, "text/xml")
+                .body(body.to_owned())
+                .send()
+                .await?;
+            let status = response.status().as_u16();
+            let retry_after = retry::retry_after(response.headers());
+            let body = read_bounded(response).await?;
+            Ok::<_, reqwest::Error>((status, retry_after, body))
+        };
+        match tokio::time::timeout_at(until, call).await {
+            Err(_) => Outcome::transient(
+                "timeout",
+                format!(
+                    "STS sent no complete reply within {} ms",
+                    budget.as_millis()
+                ),
+            ),
+            Ok(Err(e)) => transport_failure(&e),
+            Ok(Ok((status, retry_after, body))) => classify(status, retry_after, body.as_deref()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{PrincipalArn, RoleArn};
+
+    fn client(endpoint: Option<&str>) -> StsClient {
+        StsClient::new(StsSettings {
+            endpoint: endpoint.map(|e| Url::parse(e).unwrap()),
+            ..StsSettings::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn endpoints_follow_the_partition_of_the_region() {
+        let sts = client(None);
+        for (region, url) in [
+            ("us-east-1", "https://sts.us-east-1.amazonaws.com/"),
+            ("eu-west-3", "https://sts.eu-west-3.amazonaws.com/"),
+            ("us-gov-west-1", "https://sts.us-gov-west-1.amazonaws.com/"),
+            ("cn-north-1", "https://sts.cn-north-1.amazonaws.com.cn/"),
+            (
+                "cn-northwest-1",
+                "https://sts.cn-northwest-1.amazonaws.com.cn/",
+            ),
+        ] {
+            let region = Region::parse(region).unwrap();
+            assert_eq!(sts.endpoint_for(&region).as_str(), url);
+        }
+    }
+
+    #[test]
+    fn an_endpoint_override_applies_to_every_region() {
+        let sts = client(Some("http://127.0.0.1:5000/"));
+        for region in ["us-east-1", "cn-north-1", "us-gov-east-1"] {
+            let region = Region::parse(region).unwrap();
+            assert_eq!(sts.endpoint_for(&region).as_str(), "http://127.0.0.1:5000/");
+        }
+    }
+
+    #[test]
+    fn a_non_http_override_is_refused() {
+        let settings = StsSettings {
+            endpoint: Some(Url::parse("file:///etc/passwd").unwrap()),
+            ..StsSettings::default()
+        };
+        assert!(matches!(
+            StsClient::new(settings),
+            Err(StsBuildError::Endpoint(_))
+        ));
+    }
+
+    #[test]
+    fn a_request_debug_never_shows_the_assertion() {
+        let region = Region::parse("us-east-1").unwrap();
+        let role = RoleArn::parse("arn:aws:iam::123456789012:role/r").unwrap();
+        let principal = PrincipalArn::parse("arn:aws:iam::123456789012:saml-provider/p").unwrap();
+        let shown = format!(
+            "{:?}",
+            AssumeRoleWithSaml {
+                region: &region,
+                role: &role,
+                principal: &principal,
+                saml_response_xml: "<secret-assertion/>",
+                duration_seconds: 900,
+            }
+        );
+        assert!(!shown.contains("secret-assertion"), "{shown}");
+        assert!(
+            shown.contains("<19 bytes>") && shown.contains("role/r"),
+            "{shown}"
+        );
+    }
+}

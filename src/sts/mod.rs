@@ -1,0 +1,144 @@
+//! STS `AssumeRoleWithSAML`: exchanges the signed SAML Response for temporary credentials
+//! and turns the reply into the JSON Auth0's `/delegation` answered with (DESIGN §6, §2).
+//!
+//! The call is an unsigned form POST — `AssumeRoleWithSAML` authenticates with the assertion
+//! itself, not with AWS keys. One pooled HTTP client serves every request; each call is
+//! bounded by the caller's deadline, and only throttling, 5xx replies and transport failures
+//! are retried (jittered exponential backoff), never another 4xx.
+//!
+//! How the HTTP layer maps [`StsError`]:
+//!
+//! | variant | response |
+//! |---|---|
+//! | [`StsError::Denied`] | 403 `access_denied` |
+//! | [`StsError::Rejected`] | 502 `server_error`, AWS code and message in the description |
+//! | [`StsError::Unavailable`] | 503 `temporarily_unavailable` with `Retry-After` |
+//! | [`StsError::Malformed`] | 502 `server_error` |
+
+mod classify;
+mod client;
+mod reply;
+mod retry;
+mod wire;
+mod xml;
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::domain::{PrincipalArn, Region, RoleArn};
+
+pub use client::StsClient;
+pub use reply::{AssumedRoleUser, Credentials, StsResult};
+
+/// Largest STS reply body read; real replies are a few KiB.
+pub const MAX_REPLY_BYTES: usize = 64 * 1024;
+
+/// Longest AWS error message kept (in characters); AWS messages can quote whole policies.
+pub const MAX_MESSAGE_CHARS: usize = 512;
+
+/// How the client reaches STS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StsSettings {
+    /// Sends every call here instead of the regional endpoint (an emulator such as moto).
+    pub endpoint: Option<url::Url>,
+    /// Longest wait for a TCP (and TLS) connection.
+    pub connect_timeout: Duration,
+    /// Longest wait for one attempt, from sending to the last byte of the reply; further
+    /// bounded by the request's deadline.
+    pub timeout: Duration,
+    /// Extra attempts after the first, only for throttling, 5xx and transport failures.
+    pub retries: u32,
+}
+
+impl Default for StsSettings {
+    fn default() -> Self {
+        Self {
+            endpoint: None,
+            connect_timeout: Duration::from_secs(2),
+            timeout: Duration::from_secs(5),
+            retries: 2,
+        }
+    }
+}
+
+/// One `AssumeRoleWithSAML` call. Its `Debug` leaves the assertion out: a signed assertion
+/// is a bearer credential for five minutes.
+#[derive(Clone, Copy)]
+pub struct AssumeRoleWithSaml<'a> {
+    /// Picks the regional endpoint (unless an override is configured).
+    pub region: &'a Region,
+    /// The role to assume; it must also appear in the assertion's Role attribute.
+    pub role: &'a RoleArn,
+    /// The IAM SAML provider that trusts our signing certificate.
+    pub principal: &'a PrincipalArn,
+    /// The signed `samlp:Response` document; the client base64-encodes it.
+    pub saml_response_xml: &'a str,
+    /// Session lifetime; STS accepts 900–43200 and refuses others with `ValidationError`.
+    pub duration_seconds: u32,
+}
+
+impl fmt::Debug for AssumeRoleWithSaml<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AssumeRoleWithSaml")
+            .field("region", &self.region.as_str())
+            .field("role", &self.role.as_str())
+            .field("principal", &self.principal.as_str())
+            .field(
+                "saml_response_xml",
+                &format_args!("<{} bytes>", self.saml_response_xml.len()),
+            )
+            .field("duration_seconds", &self.duration_seconds)
+            .finish()
+    }
+}
+
+/// Why an `AssumeRoleWithSAML` call produced no credentials.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StsError {
+    /// STS refused this user the role: `AccessDenied` (the role's trust policy does not
+    /// admit the assertion) or `IDPRejectedClaim` (a claim such as the session name was
+    /// refused). The caller may fix this with different claims or another role.
+    ///
+    /// `RegionDisabledException` is deliberately *not* here: it says STS is not activated
+    /// for the account in the configured region, a deployment mistake no user can fix, so
+    /// it is [`StsError::Rejected`] like the other misconfigurations.
+    #[error("STS refused the role ({code}): {message}")]
+    Denied { code: String, message: String },
+    /// STS rejected our request or assertion (`InvalidIdentityToken`,
+    /// `ExpiredTokenException`, `MalformedPolicyDocument`, `PackedPolicyTooLarge`,
+    /// `ValidationError`, `RegionDisabledException`, any other 4xx code): a
+    /// misconfiguration the operator must fix.
+    #[error("STS rejected the request ({code}): {message}")]
+    Rejected { code: String, message: String },
+    /// STS could not be reached or kept failing: connection refused, timeouts, 5xx,
+    /// throttling after the retries, or the deadline ran out. `retry_after` is the server's
+    /// `Retry-After` when it sent one.
+    #[error("STS is unavailable: {reason}")]
+    Unavailable {
+        reason: String,
+        retry_after: Option<Duration>,
+    },
+    /// The reply was not the XML STS sends (an HTML error page, a truncated or oversized
+    /// body, a required element missing).
+    #[error("STS reply was not understood: {reason}")]
+    Malformed { reason: String },
+}
+
+impl StsError {
+    pub(crate) fn malformed(reason: impl Into<String>) -> Self {
+        Self::Malformed {
+            reason: reason.into(),
+        }
+    }
+}
+
+/// The STS client could not be built from its settings.
+#[derive(Debug, thiserror::Error)]
+pub enum StsBuildError {
+    /// The endpoint override is not an `http` or `https` URL.
+    #[error("sts.endpoint `{0}` must be an http:// or https:// URL")]
+    Endpoint(String),
+    /// The HTTP client (TLS roots, resolver) could not be initialised.
+    #[error("could not build the STS HTTP client")]
+    Http(#[source] reqwest::Error),
+}

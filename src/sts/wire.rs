@@ -1,0 +1,94 @@
+//! The bytes on the wire: the form we send and the bounded read of the reply.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+
+use super::classify::Outcome;
+use super::{AssumeRoleWithSaml, MAX_REPLY_BYTES};
+
+/// The form STS expects; the assertion is standard base64 without line breaks.
+pub(super) fn form_body(req: &AssumeRoleWithSaml<'_>) -> String {
+    let assertion = STANDARD.encode(req.saml_response_xml.as_bytes());
+    form_urlencoded::Serializer::new(String::new())
+        .append_pair("Action", "AssumeRoleWithSAML")
+        .append_pair("Version", "2011-06-15")
+        .append_pair("RoleArn", req.role.as_str())
+        .append_pair("PrincipalArn", req.principal.as_str())
+        .append_pair("SAMLAssertion", &assertion)
+        .append_pair("DurationSeconds", &req.duration_seconds.to_string())
+        .finish()
+}
+
+/// Reads the body, or `None` once it passes [`MAX_REPLY_BYTES`].
+pub(super) async fn read_bounded(
+    mut response: reqwest::Response,
+) -> Result<Option<Vec<u8>>, reqwest::Error> {
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_REPLY_BYTES as u64)
+    {
+        return Ok(None);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > MAX_REPLY_BYTES {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
+}
+
+/// Connection refused, reset, TLS failure, timeout: all transient.
+pub(super) fn transport_failure(e: &reqwest::Error) -> Outcome {
+    let code = if e.is_connect() {
+        "connect"
+    } else if e.is_timeout() {
+        "timeout"
+    } else {
+        "transport"
+    };
+    // reqwest's own message is generic; the cause chain says what actually failed.
+    let mut reason = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        reason.push_str(": ");
+        reason.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    Outcome::transient(code, reason)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{PrincipalArn, Region, RoleArn};
+
+    #[test]
+    fn the_form_carries_every_parameter_and_a_single_line_assertion() {
+        let region = Region::parse("us-east-1").unwrap();
+        let role = RoleArn::parse("arn:aws:iam::123456789012:role/auth0-role").unwrap();
+        let principal = PrincipalArn::parse("arn:aws:iam::123456789012:saml-provider/a0").unwrap();
+        let xml = "<samlp:Response>".to_owned() + &"é+/?".repeat(100) + "</samlp:Response>";
+        let body = form_body(&AssumeRoleWithSaml {
+            region: &region,
+            role: &role,
+            principal: &principal,
+            saml_response_xml: &xml,
+            duration_seconds: 3600,
+        });
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(pairs.len(), 6);
+        assert_eq!(get("Action"), Some("AssumeRoleWithSAML"));
+        assert_eq!(get("Version"), Some("2011-06-15"));
+        assert_eq!(get("RoleArn"), Some(role.as_str()));
+        assert_eq!(get("PrincipalArn"), Some(principal.as_str()));
+        assert_eq!(get("DurationSeconds"), Some("3600"));
+        let assertion = get("SAMLAssertion").unwrap();
+        assert!(!assertion.contains('\n'));
+        assert_eq!(STANDARD.decode(assertion).unwrap(), xml.as_bytes());
+    }
+}

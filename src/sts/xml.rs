@@ -1,0 +1,189 @@
+//! Flattens a small AWS query-protocol XML reply into `path → text` for its leaf elements.
+//!
+//! STS replies are shallow records with no repeated elements, so a flat map keyed by the
+//! slash-joined local names (`AssumeRoleWithSAMLResponse/ResponseMetadata/RequestId`) is
+//! all the structure we need. Namespaces are ignored on purpose: STS puts everything in its
+//! default namespace, and emulators differ in whether they declare it.
+
+use std::collections::HashMap;
+
+use quick_xml::Reader;
+use quick_xml::escape::resolve_predefined_entity;
+use quick_xml::events::Event;
+
+/// Deeper than any STS reply; bounds the work a hostile body can cause.
+const MAX_DEPTH: usize = 16;
+/// More leaves than any STS reply has.
+const MAX_LEAVES: usize = 128;
+
+/// The leaves of one XML document.
+#[derive(Debug, Default)]
+pub(super) struct Flat {
+    /// Local name of the root element.
+    pub root: String,
+    leaves: HashMap<String, String>,
+}
+
+impl Flat {
+    /// The trimmed text of the leaf at `path` (slash-joined local names from the root).
+    pub fn get(&self, path: &str) -> Option<&str> {
+        self.leaves.get(path).map(String::as_str)
+    }
+}
+
+/// Parses `text`; the error says why it is not a plain XML record.
+pub(super) fn flatten(text: &str) -> Result<Flat, String> {
+    let mut reader = Reader::from_str(text);
+    let config = reader.config_mut();
+    config.expand_empty_elements = true;
+    config.check_end_names = true;
+
+    let mut flat = Flat::default();
+    // Open elements: (local name, whether a child element has been seen).
+    let mut stack: Vec<(String, bool)> = Vec::new();
+    let mut text_buf = String::new();
+    let mut seen_root = false;
+
+    loop {
+        let event = reader.read_event().map_err(|e| {
+            format!(
+                "not well-formed XML at byte {}: {e}",
+                reader.error_position()
+            )
+        })?;
+        match event {
+            Event::Start(start) => {
+                if stack.is_empty() && seen_root {
+                    return Err("more than one root element".into());
+                }
+                if stack.len() >= MAX_DEPTH {
+                    return Err("elements nested too deeply".into());
+                }
+                let name = std::str::from_utf8(start.local_name().into_inner())
+                    .map_err(|_| "element name is not UTF-8".to_owned())?
+                    .to_owned();
+                if let Some(parent) = stack.last_mut() {
+                    parent.1 = true;
+                } else {
+                    seen_root = true;
+                    flat.root.clone_from(&name);
+                }
+                // Text before a child is indentation inside a container.
+                text_buf.clear();
+                stack.push((name, false));
+            }
+            Event::End(_) => {
+                let path = stack
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                let Some((_, had_children)) = stack.pop() else {
+                    return Err("unbalanced end tag".into());
+                };
+                if !had_children {
+                    if flat.leaves.len() >= MAX_LEAVES {
+                        return Err("too many elements".into());
+                    }
+                    let value = text_buf.trim().to_owned();
+                    if flat.leaves.insert(path.clone(), value).is_some() {
+                        return Err(format!("element {path} appears more than once"));
+                    }
+                }
+                text_buf.clear();
+            }
+            Event::Text(t) => {
+                let piece = t.xml10_content().map_err(|e| format!("bad text: {e}"))?;
+                if stack.is_empty() {
+                    if !piece.trim().is_empty() {
+                        return Err("text outside the root element".into());
+                    }
+                } else {
+                    text_buf.push_str(&piece);
+                }
+            }
+            Event::CData(c) => {
+                if stack.is_empty() {
+                    return Err("CDATA outside the root element".into());
+                }
+                text_buf.push_str(&c.decode().map_err(|e| format!("bad CDATA: {e}"))?);
+            }
+            Event::GeneralRef(r) => {
+                if stack.is_empty() {
+                    return Err("reference outside the root element".into());
+                }
+                if let Some(ch) = r
+                    .resolve_char_ref()
+                    .map_err(|e| format!("bad reference: {e}"))?
+                {
+                    text_buf.push(ch);
+                } else {
+                    let name = r.decode().map_err(|e| format!("bad reference: {e}"))?;
+                    let value = resolve_predefined_entity(&name)
+                        .ok_or_else(|| format!("unknown entity &{name};"))?;
+                    text_buf.push_str(value);
+                }
+            }
+            // A DOCTYPE is how HTML error pages start; STS never sends one.
+            Event::DocType(_) => return Err("a DOCTYPE (HTML page?)".into()),
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+            Event::Empty(_) => return Err("unexpected empty element".into()),
+            Event::Eof => break,
+        }
+    }
+    if !stack.is_empty() {
+        return Err("document ends inside an element".into());
+    }
+    if !seen_root {
+        return Err("no root element".into());
+    }
+    Ok(flat)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leaves_are_keyed_by_their_path_and_unescaped() {
+        let flat = flatten(
+            "<?xml version=\"1.0\"?>\n<R xmlns=\"urn:x\">\n  <A><B> a &amp; b&#x21; </B><C/></A>\
+             <D><![CDATA[<raw>]]></D></R>",
+        )
+        .unwrap();
+        assert_eq!(flat.root, "R");
+        assert_eq!(flat.get("R/A/B"), Some("a & b!"));
+        assert_eq!(flat.get("R/A/C"), Some(""));
+        assert_eq!(flat.get("R/D"), Some("<raw>"));
+        assert_eq!(flat.get("R/A"), None);
+    }
+
+    #[test]
+    fn prefixed_names_are_read_by_local_name() {
+        let flat = flatten("<s:R xmlns:s=\"urn:x\"><s:A>1</s:A></s:R>").unwrap();
+        assert_eq!(flat.get("R/A"), Some("1"));
+    }
+
+    #[test]
+    fn documents_that_are_not_plain_records_are_refused() {
+        for bad in [
+            "",
+            "just text",
+            "<!doctype html><html><body>oops</body></html>",
+            "<R><A>1</A>",
+            "<R><A>1</B></R>",
+            "<R><A>1</A><A>2</A></R>",
+            "<R/><S/>",
+            "<R>&bogus;</R>",
+            "<R></R>trailing",
+        ] {
+            assert!(flatten(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let deep = format!("{}{}", "<a>".repeat(40), "</a>".repeat(40));
+        assert!(flatten(&deep).unwrap_err().contains("deeply"));
+    }
+}
