@@ -5,3 +5,4 @@
 pub mod domain;
 pub mod saml;
 pub mod sts;
+pub mod token;

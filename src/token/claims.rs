@@ -1,0 +1,205 @@
+//! Claim checks jsonwebtoken does not do for us, run on the caller's clock.
+//!
+//! jsonwebtoken's own `exp`/`nbf` checks read the system clock; ours take `now` as a
+//! parameter (STYLE habit 4) so the time is the caller's and tests can pin it.
+
+use serde_json::Value;
+
+use super::error::describe_value;
+use super::{Claims, Expected, TokenError};
+
+/// The token's `iss`, read before the signature is checked.
+///
+/// Done early so a token from another issuer is refused as such instead of sending us to
+/// look its `kid` up (and refetch) in the wrong issuer's keys. Reading an unverified claim
+/// is safe here because it can only lead to a rejection; `iss` is checked again after the
+/// signature.
+pub(crate) fn check_unverified_issuer(claims: &Claims, expected: &str) -> Result<(), TokenError> {
+    match claims.get("iss") {
+        // OIDC Core §3.1.3.7 step 2: exact match, no normalisation.
+        Some(Value::String(iss)) if iss == expected => Ok(()),
+        Some(Value::String(iss)) => Err(TokenError::Issuer(format!(
+            "iss {} is not {}",
+            describe_value(iss),
+            describe_value(expected)
+        ))),
+        Some(_) => Err(TokenError::Issuer("iss is not a string".to_owned())),
+        None => Err(TokenError::MissingClaim("iss")),
+    }
+}
+
+/// Time, audience and subject checks on verified claims.
+pub(crate) fn check_claims(
+    claims: &Claims,
+    expected: &Expected<'_>,
+    now_unix: i64,
+    leeway_seconds: u64,
+) -> Result<(), TokenError> {
+    // Seconds are exact in f64 far beyond any date we will see; NumericDate may be
+    // fractional (RFC 7519 §2).
+    let now = now_unix as f64;
+    let leeway = leeway_seconds as f64;
+
+    // RFC 7519 §4.1.4: the token must not be accepted on or after `exp`.
+    let exp = numeric_date(claims, "exp")?.ok_or(TokenError::MissingClaim("exp"))?;
+    if now >= exp + leeway {
+        return Err(TokenError::Expired);
+    }
+    // RFC 7519 §4.1.5: nor before `nbf`.
+    if numeric_date(claims, "nbf")?.is_some_and(|nbf| nbf > now + leeway) {
+        return Err(TokenError::NotYetValid);
+    }
+    // A token issued in the future was minted by a badly skewed or forged clock; OIDC
+    // Core §3.1.3.7 step 10 lets the client bound `iat`, we refuse the future.
+    if numeric_date(claims, "iat")?.is_some_and(|iat| iat > now + leeway) {
+        return Err(TokenError::IssuedInFuture);
+    }
+
+    check_authorized_party(claims, expected.client_id)?;
+
+    // `sub` becomes the SAML NameID and `${saml:sub}` in IAM policies: it must be there.
+    match claims.get("sub") {
+        Some(Value::String(sub)) if !sub.is_empty() => Ok(()),
+        _ => Err(TokenError::MissingClaim("sub")),
+    }
+}
+
+/// OIDC Core §3.1.3.7 steps 4–5: with several audiences, `azp` must name this client, so
+/// a token issued for another party cannot be passed on to us.
+fn check_authorized_party(claims: &Claims, client_id: &str) -> Result<(), TokenError> {
+    let audiences = match claims.get("aud") {
+        Some(Value::Array(list)) => {
+            let mut names: Vec<&str> = list.iter().filter_map(Value::as_str).collect();
+            names.sort_unstable();
+            names.dedup();
+            names.len()
+        }
+        _ => 1,
+    };
+    if audiences <= 1 {
+        return Ok(());
+    }
+    match claims.get("azp") {
+        Some(Value::String(azp)) if azp == client_id => Ok(()),
+        Some(_) => Err(TokenError::Audience(format!(
+            "the token has several audiences and its azp is not {}",
+            describe_value(client_id)
+        ))),
+        None => Err(TokenError::Audience(
+            "the token has several audiences and no azp".to_owned(),
+        )),
+    }
+}
+
+/// A NumericDate claim if present; present but not a number is malformed.
+fn numeric_date(claims: &Claims, name: &'static str) -> Result<Option<f64>, TokenError> {
+    match claims.get(name) {
+        None => Ok(None),
+        Some(value) => {
+            value
+                .as_f64()
+                .filter(|n| n.is_finite())
+                .map(Some)
+                .ok_or(TokenError::Malformed(match name {
+                    "exp" => "exp is not a number",
+                    "nbf" => "nbf is not a number",
+                    _ => "iat is not a number",
+                }))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const NOW: i64 = 1_800_000_000;
+    const EXPECTED: Expected<'static> = Expected {
+        issuer: "https://issuer.example/",
+        client_id: "client-1",
+        client_secret: None,
+    };
+
+    fn claims(value: serde_json::Value) -> Claims {
+        match value {
+            Value::Object(map) => map,
+            _ => Claims::new(),
+        }
+    }
+
+    fn check(value: serde_json::Value) -> Result<(), TokenError> {
+        let mut base = claims(json!({"sub": "u", "exp": NOW + 60, "aud": "client-1"}));
+        base.extend(claims(value));
+        check_claims(&base, &EXPECTED, NOW, 60)
+    }
+
+    #[test]
+    fn time_claims_allow_the_leeway_and_no_more() {
+        assert_eq!(check(json!({"exp": NOW - 59})), Ok(()));
+        assert_eq!(check(json!({"exp": NOW - 60})), Err(TokenError::Expired));
+        assert_eq!(check(json!({"nbf": NOW + 60, "iat": NOW + 60})), Ok(()));
+        assert_eq!(
+            check(json!({"nbf": NOW + 61})),
+            Err(TokenError::NotYetValid)
+        );
+        assert_eq!(
+            check(json!({"iat": NOW + 61})),
+            Err(TokenError::IssuedInFuture)
+        );
+        assert_eq!(check(json!({"exp": NOW as f64 + 0.5})), Ok(()));
+        assert!(matches!(
+            check(json!({"iat": "yesterday"})),
+            Err(TokenError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn several_audiences_need_azp_naming_the_client() {
+        let two = json!(["client-1", "other"]);
+        assert!(matches!(
+            check(json!({"aud": two})),
+            Err(TokenError::Audience(_))
+        ));
+        assert!(matches!(
+            check(json!({"aud": two, "azp": "other"})),
+            Err(TokenError::Audience(_))
+        ));
+        assert_eq!(check(json!({"aud": two, "azp": "client-1"})), Ok(()));
+        assert_eq!(check(json!({"aud": ["client-1", "client-1"]})), Ok(()));
+    }
+
+    #[test]
+    fn sub_must_be_a_non_empty_string() {
+        assert_eq!(
+            check(json!({"sub": ""})),
+            Err(TokenError::MissingClaim("sub"))
+        );
+        assert_eq!(
+            check(json!({"sub": 42})),
+            Err(TokenError::MissingClaim("sub"))
+        );
+    }
+
+    #[test]
+    fn the_unverified_issuer_must_match_exactly() {
+        let iss = |v| claims(json!({ "iss": v }));
+        assert_eq!(
+            check_unverified_issuer(&iss(json!("https://a/")), "https://a/"),
+            Ok(())
+        );
+        for wrong in [
+            json!("https://a"),
+            json!(["https://a/"]),
+            json!("HTTPS://A/"),
+        ] {
+            let result = check_unverified_issuer(&iss(wrong), "https://a/");
+            assert!(matches!(result, Err(TokenError::Issuer(_))), "{result:?}");
+        }
+        assert_eq!(
+            check_unverified_issuer(&Claims::new(), "https://a/"),
+            Err(TokenError::MissingClaim("iss"))
+        );
+    }
+}

@@ -1,0 +1,312 @@
+//! Fetching and caching one issuer's JWKS.
+//!
+//! - Freshness: `Cache-Control: max-age`, else the configured default TTL; either clamped
+//!   to [`min_refresh`, 24 h].
+//! - Unknown `kid`: one refetch, at most once per `min_refresh`, so made-up key ids cannot
+//!   make us hammer the issuer.
+//! - Single flight: fetches are serialised; requests that waited for a fetch use its result
+//!   instead of fetching again.
+//! - A failed fetch keeps the last good set (up to [`STALE_GRACE`] past its expiry): an
+//!   issuer outage should not turn into ours while its keys are still the same.
+//!
+//! [`min_refresh`]: super::KeySource::Jwks
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT, CACHE_CONTROL};
+use tokio::time::Instant;
+use url::Url;
+
+use super::TokenError;
+use super::keys::KeySet;
+
+/// Upper bound for a JWKS response; real ones are a few KiB.
+const MAX_JWKS_BYTES: usize = 256 * 1024;
+/// Upper bound for one fetch, connection to last byte.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+/// Longest freshness we accept from `max-age`.
+const MAX_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+/// How long past its expiry a set is still used when refetching fails.
+const STALE_GRACE: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// What the cache knows at one moment; replaced whole, never mutated.
+#[derive(Debug, Default)]
+struct Snapshot {
+    /// The last good set and when it stops being fresh.
+    keys: Option<(Arc<KeySet>, Instant)>,
+    /// When the last fetch attempt ended, successful or not.
+    last_attempt: Option<Instant>,
+    /// Counts fetch attempts; lets a waiter see that someone else already fetched.
+    generation: u64,
+    /// Why the last attempt failed, if it did.
+    last_error: Option<String>,
+}
+
+/// Keys handed to the verifier, with the generation they came from.
+#[derive(Debug)]
+pub(crate) struct Loaded {
+    pub(crate) keys: Arc<KeySet>,
+    pub(crate) generation: u64,
+}
+
+/// The cached JWKS of one issuer.
+#[derive(Debug)]
+pub(crate) struct JwksCache {
+    issuer: String,
+    uri: Url,
+    min_refresh: Duration,
+    default_ttl: Duration,
+    http: reqwest::Client,
+    state: Mutex<Arc<Snapshot>>,
+    /// Held while fetching, so concurrent misses share one request.
+    fetch_lock: tokio::sync::Mutex<()>,
+}
+
+impl JwksCache {
+    pub(crate) fn new(
+        issuer: String,
+        uri: Url,
+        min_refresh: Duration,
+        default_ttl: Duration,
+        http: reqwest::Client,
+    ) -> Self {
+        Self {
+            issuer,
+            uri,
+            // A refresh interval longer than the longest freshness would be meaningless.
+            min_refresh: min_refresh.min(MAX_TTL),
+            default_ttl,
+            http,
+            state: Mutex::new(Arc::new(Snapshot::default())),
+            fetch_lock: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// Fresh keys, fetching when there are none or they expired. Falls back to the last
+    /// good set (within the grace period) when fetching fails.
+    pub(crate) async fn keys(&self) -> Result<Loaded, TokenError> {
+        let seen = self.snapshot();
+        if let Some((keys, fresh_until)) = &seen.keys
+            && Instant::now() < *fresh_until
+        {
+            return Ok(Loaded {
+                keys: Arc::clone(keys),
+                generation: seen.generation,
+            });
+        }
+        let current = self.refresh(seen.generation).await;
+        self.usable(&current)
+    }
+
+    /// Keys after a refetch caused by an unknown `kid` in a set of generation `seen`.
+    /// Fetches only if nobody has since `seen` and the last attempt is `min_refresh` old.
+    pub(crate) async fn refetch(&self, seen: u64) -> Result<Loaded, TokenError> {
+        let current = self.refresh(seen).await;
+        self.usable(&current)
+    }
+
+    fn snapshot(&self) -> Arc<Snapshot> {
+        // A panic elsewhere cannot leave a half-written snapshot (it is replaced whole),
+        // so a poisoned lock is safe to use.
+        Arc::clone(&self.state.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    fn store(&self, next: Snapshot) -> Arc<Snapshot> {
+        let next = Arc::new(next);
+        *self.state.lock().unwrap_or_else(PoisonError::into_inner) = Arc::clone(&next);
+        next
+    }
+
+    fn usable(&self, snapshot: &Snapshot) -> Result<Loaded, TokenError> {
+        match &snapshot.keys {
+            Some((keys, fresh_until))
+                if fresh_until
+                    .checked_add(STALE_GRACE)
+                    .is_none_or(|until| Instant::now() < until) =>
+            {
+                Ok(Loaded {
+                    keys: Arc::clone(keys),
+                    generation: snapshot.generation,
+                })
+            }
+            _ => Err(TokenError::KeysUnavailable {
+                issuer: self.issuer.clone(),
+                reason: snapshot
+                    .last_error
+                    .clone()
+                    .unwrap_or_else(|| "the JWKS has not been fetched yet".to_owned()),
+            }),
+        }
+    }
+
+    /// Fetches once on behalf of everyone who saw generation `seen`.
+    async fn refresh(&self, seen: u64) -> Arc<Snapshot> {
+        let _fetching = self.fetch_lock.lock().await;
+        let current = self.snapshot();
+        // Someone fetched while we waited: their answer is as new as ours would be.
+        if current.generation != seen {
+            return current;
+        }
+        // Rate limit: whatever triggered this (a made-up kid, an expiry after a failure),
+        // the issuer sees at most one request per min_refresh from us.
+        if current
+            .last_attempt
+            .is_some_and(|at| at.elapsed() < self.min_refresh)
+        {
+            return current;
+        }
+        let result = self.fetch().await;
+        let now = Instant::now();
+        let next = match result {
+            Ok((keys, ttl)) => Snapshot {
+                // Clamped to 24 h, so this cannot overflow; if it did, the set is stale.
+                keys: Some((Arc::new(keys), now.checked_add(ttl).unwrap_or(now))),
+                last_attempt: Some(now),
+                generation: current.generation.wrapping_add(1),
+                last_error: None,
+            },
+            Err(reason) => {
+                tracing::warn!(
+                    issuer = %self.issuer,
+                    jwks_uri = %self.uri,
+                    error = %reason,
+                    cause = %reason.detail(),
+                    kept_cached_keys = current.keys.is_some(),
+                    "JWKS fetch failed"
+                );
+                Snapshot {
+                    keys: current.keys.clone(),
+                    last_attempt: Some(now),
+                    generation: current.generation.wrapping_add(1),
+                    last_error: Some(reason.to_string()),
+                }
+            }
+        };
+        self.store(next)
+    }
+
+    /// One GET of the JWKS; returns the parsed set and how long it stays fresh.
+    async fn fetch(&self) -> Result<(KeySet, Duration), FetchError> {
+        let mut response = self
+            .http
+            .get(self.uri.clone())
+            .header(ACCEPT, "application/json, application/jwk-set+json")
+            .timeout(FETCH_TIMEOUT)
+            .send()
+            .await
+            .map_err(FetchError::Request)?;
+        if !response.status().is_success() {
+            return Err(FetchError::Status(response.status().as_u16()));
+        }
+        if response
+            .content_length()
+            .is_some_and(|len| len > MAX_JWKS_BYTES as u64)
+        {
+            return Err(FetchError::TooLarge);
+        }
+        let ttl = response
+            .headers()
+            .get_all(CACHE_CONTROL)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(max_age)
+            .map_or(self.default_ttl, Duration::from_secs)
+            .min(MAX_TTL)
+            .max(self.min_refresh);
+
+        // Read chunk by chunk so a huge or endless body is cut off at the bound.
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(FetchError::Request)? {
+            if body.len().saturating_add(chunk.len()) > MAX_JWKS_BYTES {
+                return Err(FetchError::TooLarge);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let keys = KeySet::from_json(&body).map_err(FetchError::Invalid)?;
+        // An empty set is more likely a broken deploy than a real statement; keep the old.
+        if keys.signing_key_count() == 0 {
+            return Err(FetchError::NoKeys);
+        }
+        Ok((keys, ttl))
+    }
+}
+
+/// Why a fetch failed. `Display` is safe to show clients (no URL, body or headers); the
+/// log line adds the underlying cause.
+#[derive(Debug, thiserror::Error)]
+enum FetchError {
+    #[error("{}", describe_request_error(.0))]
+    Request(#[source] reqwest::Error),
+    #[error("the JWKS endpoint answered HTTP {0}")]
+    Status(u16),
+    #[error("the JWKS response is larger than {MAX_JWKS_BYTES} bytes")]
+    TooLarge,
+    #[error("{0}")]
+    Invalid(&'static str),
+    #[error("the JWKS contains no usable signing keys")]
+    NoKeys,
+}
+
+impl FetchError {
+    /// The cause chain, for the log only.
+    fn detail(&self) -> String {
+        let mut detail = String::new();
+        let mut cause = std::error::Error::source(self);
+        while let Some(err) = cause {
+            if !detail.is_empty() {
+                detail.push_str(": ");
+            }
+            detail.push_str(&err.to_string());
+            cause = err.source();
+        }
+        detail
+    }
+}
+
+/// A short description of a failed request.
+fn describe_request_error(error: &reqwest::Error) -> &'static str {
+    if error.is_timeout() {
+        "the JWKS request timed out"
+    } else if error.is_connect() {
+        "could not connect to the JWKS endpoint"
+    } else if error.is_body() || error.is_decode() {
+        "the JWKS response could not be read"
+    } else {
+        "the JWKS request failed"
+    }
+}
+
+/// The `max-age` of one `Cache-Control` value; `no-store`/`no-cache` count as 0 (clamped
+/// up to `min_refresh` by the caller).
+fn max_age(value: &str) -> Option<u64> {
+    value
+        .split(',')
+        .map(str::trim)
+        .find_map(|directive| match directive.split_once('=') {
+            Some((name, secs)) if name.trim().eq_ignore_ascii_case("max-age") => {
+                secs.trim().trim_matches('"').parse().ok()
+            }
+            None if directive.eq_ignore_ascii_case("no-store")
+                || directive.eq_ignore_ascii_case("no-cache") =>
+            {
+                Some(0)
+            }
+            _ => None,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::max_age;
+
+    #[test]
+    fn max_age_is_read_from_cache_control() {
+        assert_eq!(max_age("public, max-age=3600"), Some(3600));
+        assert_eq!(max_age("MAX-AGE = 60 , must-revalidate"), Some(60));
+        assert_eq!(max_age("max-age=\"30\""), Some(30));
+        assert_eq!(max_age("no-store"), Some(0));
+        assert_eq!(max_age("public, s-maxage=10"), None);
+        assert_eq!(max_age("max-age=soon"), None);
+    }
+}
