@@ -2,7 +2,15 @@
 //! for AWS. Verifies an OIDC id_token, signs a SAML 2.0 Response and exchanges it with STS
 //! `AssumeRoleWithSAML` for temporary credentials.
 
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod delegation;
 pub mod domain;
+pub mod error;
+pub mod http;
 pub mod saml;
+pub mod startup;
 pub mod sts;
+pub mod telemetry;
 pub mod token;

@@ -1,0 +1,97 @@
+//! The shared state of a running server: settings and the components built from them once.
+
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+use crate::config::{IssuerKeys, Settings};
+use crate::saml::SamlSigner;
+use crate::sts::{StsClient, StsSettings};
+use crate::token::{IssuerConfig, KeySource, TokenVerifier};
+
+/// The time source, passed in so tests can pin it.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> OffsetDateTime;
+}
+
+/// The real clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+}
+
+/// Why the server cannot start with these settings.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("saml.signing_key / saml.signing_cert: {0}")]
+    Signer(String),
+    #[error("cannot build HTTP client: {0}")]
+    Http(String),
+}
+
+pub struct App {
+    pub settings: Settings,
+    pub signer: SamlSigner,
+    pub verifier: TokenVerifier,
+    pub sts: StsClient,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl App {
+    /// Loads keys and builds the HTTP clients once; nothing here is redone per request.
+    pub fn build(settings: Settings, clock: Arc<dyn Clock>) -> Result<Arc<Self>, StartupError> {
+        let saml = &settings.saml;
+        let key_pem = String::from_utf8_lossy(saml.signing_key_pem.expose());
+        let signer = SamlSigner::from_pem(
+            &key_pem,
+            &saml.signing_cert_pem,
+            saml.next_signing_cert_pem.as_deref(),
+        )
+        .map_err(|e| StartupError::Signer(e.to_string()))?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(5))
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .map_err(|e| StartupError::Http(e.to_string()))?;
+        let issuers = settings.issuers.iter().map(issuer_config).collect();
+        let verifier = TokenVerifier::new(issuers, http, settings.server.max_token_bytes);
+        let sts = StsClient::new(StsSettings {
+            endpoint: settings.sts.endpoint.clone(),
+            connect_timeout: settings.sts.connect_timeout,
+            timeout: settings.sts.timeout,
+            retries: settings.sts.retries,
+        })
+        .map_err(|e| StartupError::Http(e.to_string()))?;
+        Ok(Arc::new(Self {
+            settings,
+            signer,
+            verifier,
+            sts,
+            clock,
+        }))
+    }
+}
+
+fn issuer_config(s: &crate::config::IssuerSettings) -> IssuerConfig {
+    let keys = match &s.keys {
+        IssuerKeys::Jwks {
+            uri,
+            min_refresh,
+            cache_ttl,
+        } => KeySource::Jwks {
+            uri: uri.clone(),
+            min_refresh: *min_refresh,
+            default_ttl: *cache_ttl,
+        },
+        IssuerKeys::Static(set) => KeySource::Static(set.clone()),
+    };
+    IssuerConfig {
+        issuer: s.issuer.clone(),
+        keys,
+        algorithms: s.algorithms.clone(),
+        leeway_seconds: s.leeway_seconds,
+    }
+}

@@ -1,0 +1,179 @@
+//! The command line (DESIGN §8).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+
+use crate::app::{App, SystemClock};
+use crate::config::{self, Settings};
+use crate::{saml, startup, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "delegation-server",
+    version,
+    about = "Auth0-compatible /delegation for AWS"
+)]
+pub struct Cli {
+    /// Configuration file.
+    #[arg(
+        long,
+        global = true,
+        env = "DELEGATION_CONFIG",
+        default_value = "config/delegation.toml"
+    )]
+    pub config: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the HTTP server.
+    Serve,
+    /// Validate the configuration and keys, print a summary; non-zero exit on error.
+    CheckConfig,
+    /// Write an RSA-2048 SAML signing key and a self-signed certificate into DIR.
+    Keygen {
+        #[arg(long)]
+        out: PathBuf,
+        /// Certificate subject common name.
+        #[arg(long, default_value = "delegation-server")]
+        common_name: String,
+        /// Replace existing files.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the IdP metadata XML to upload to IAM as the SAML provider.
+    Metadata {
+        /// Use this client's SAML issuer instead of the server-wide one.
+        #[arg(long)]
+        client: Option<String>,
+    },
+}
+
+/// Runs a command; the error text is what the user sees.
+pub async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Serve => serve(&cli.config).await,
+        Command::CheckConfig => check_config(&cli.config),
+        Command::Keygen {
+            out,
+            common_name,
+            force,
+        } => keygen(&out, &common_name, force),
+        Command::Metadata { client } => metadata(&cli.config, client.as_deref()),
+    }
+}
+
+fn load_app(path: &Path) -> Result<Arc<App>, String> {
+    let settings = config::load(path).map_err(|e| e.to_string())?;
+    App::build(settings, Arc::new(SystemClock)).map_err(|e| e.to_string())
+}
+
+async fn serve(path: &Path) -> Result<(), String> {
+    let app = load_app(path)?;
+    telemetry::init(app.settings.server.json_logs);
+    let addr = app.settings.server.listen;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    if let Err(e) = app.verifier.refresh_all().await {
+        tracing::warn!(error = %e, "issuer keys not available yet; will retry on demand");
+    }
+    tracing::info!(%addr, clients = app.settings.clients.len(), "listening");
+    startup::serve(listener, app, startup::shutdown_signal())
+        .await
+        .map_err(|e| format!("server error: {e}"))
+}
+
+fn check_config(path: &Path) -> Result<(), String> {
+    let app = load_app(path)?;
+    print!("{}", summary(&app.settings, app.signer.key_bits()));
+    Ok(())
+}
+
+fn summary(s: &Settings, key_bits: usize) -> String {
+    let mut out = format!(
+        "configuration OK\n  listen: {}\n  saml issuer: {} (RSA-{key_bits}, assertions valid {} s)\n  sts: {}\n",
+        s.server.listen,
+        s.saml.issuer,
+        s.saml.lifetime.as_secs(),
+        s.sts
+            .endpoint
+            .as_ref()
+            .map_or("AWS regional endpoints".to_owned(), |u| u.to_string()),
+    );
+    for i in &s.issuers {
+        let algs: Vec<_> = i.algorithms.iter().map(|a| format!("{a:?}")).collect();
+        out += &format!("  issuer: {} [{}]\n", i.issuer, algs.join(", "));
+    }
+    for c in s.clients.values() {
+        let role = c
+            .aws
+            .as_ref()
+            .and_then(|a| a.role.as_ref())
+            .map_or("-".into(), |r| r.to_string());
+        out += &format!(
+            "  client: {} role={role} callers={}\n",
+            c.client_id,
+            c.allowed_callers.len()
+        );
+    }
+    out
+}
+
+fn keygen(out: &Path, common_name: &str, force: bool) -> Result<(), String> {
+    let key_path = out.join("saml.key");
+    let cert_path = out.join("saml.crt");
+    if !force && (key_path.exists() || cert_path.exists()) {
+        return Err(format!(
+            "{} already holds keys; pass --force to replace them",
+            out.display()
+        ));
+    }
+    let (key, cert) = saml::generate_key_and_certificate(common_name).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    write_private(&key_path, key.as_bytes())?;
+    std::fs::write(&cert_path, cert)
+        .map_err(|e| format!("cannot write {}: {e}", cert_path.display()))?;
+    println!("wrote {} and {}", key_path.display(), cert_path.display());
+    Ok(())
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    file.write_all(bytes)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+fn metadata(path: &Path, client: Option<&str>) -> Result<(), String> {
+    let app = load_app(path)?;
+    let s = &app.settings;
+    let issuer = match client {
+        None => s.saml.issuer.as_str(),
+        Some(id) => {
+            let c = s
+                .clients
+                .get(id)
+                .ok_or_else(|| format!("unknown client `{id}`"))?;
+            c.aws
+                .as_ref()
+                .and_then(|a| a.saml_issuer.as_deref())
+                .unwrap_or(&s.saml.issuer)
+        }
+    };
+    println!(
+        "{}",
+        saml::metadata_xml(issuer, &s.saml.sso_url, &app.signer)
+    );
+    Ok(())
+}

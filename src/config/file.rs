@@ -1,0 +1,166 @@
+//! The configuration file as written by operators: serde shapes with their defaults.
+//! `config/delegation.toml` documents every key; keep the two in step.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    #[serde(default)]
+    pub server: ServerSection,
+    pub saml: SamlSection,
+    #[serde(default)]
+    pub sts: StsSection,
+    #[serde(default)]
+    pub issuers: Vec<IssuerSection>,
+    #[serde(default)]
+    pub clients: Vec<ClientSection>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSection {
+    pub listen: String,
+    pub max_body_bytes: usize,
+    pub max_token_bytes: usize,
+    pub request_timeout_ms: u64,
+    pub cors_origins: Vec<String>,
+    pub log_format: String,
+}
+
+impl Default for ServerSection {
+    fn default() -> Self {
+        Self {
+            listen: "0.0.0.0:8080".into(),
+            max_body_bytes: 64 * 1024,
+            max_token_bytes: 16 * 1024,
+            request_timeout_ms: 10_000,
+            cors_origins: Vec::new(),
+            log_format: "text".into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SamlSection {
+    pub issuer: String,
+    pub signing_key: PathBuf,
+    pub signing_cert: PathBuf,
+    #[serde(default)]
+    pub next_signing_cert: Option<PathBuf>,
+    #[serde(default = "default_saml_lifetime")]
+    pub lifetime_seconds: u64,
+    #[serde(default)]
+    pub sso_url: Option<String>,
+}
+
+fn default_saml_lifetime() -> u64 {
+    180
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StsSection {
+    pub endpoint: Option<String>,
+    pub timeout_ms: u64,
+    pub connect_timeout_ms: u64,
+    pub retries: u32,
+}
+
+impl Default for StsSection {
+    fn default() -> Self {
+        Self {
+            endpoint: None,
+            timeout_ms: 5_000,
+            connect_timeout_ms: 2_000,
+            retries: 2,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssuerSection {
+    pub issuer: String,
+    #[serde(default)]
+    pub jwks_uri: Option<String>,
+    #[serde(default)]
+    pub keys_file: Option<PathBuf>,
+    #[serde(default = "default_algorithms")]
+    pub algorithms: Vec<String>,
+    #[serde(default = "default_leeway")]
+    pub leeway_seconds: u64,
+    #[serde(default = "default_min_refresh")]
+    pub jwks_min_refresh_seconds: u64,
+    #[serde(default = "default_jwks_cache")]
+    pub jwks_cache_seconds: u64,
+}
+
+fn default_algorithms() -> Vec<String> {
+    vec!["RS256".into()]
+}
+fn default_leeway() -> u64 {
+    60
+}
+fn default_min_refresh() -> u64 {
+    30
+}
+fn default_jwks_cache() -> u64 {
+    600
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSection {
+    pub client_id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub issuer: Option<String>,
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    #[serde(default)]
+    pub client_secret_base64: bool,
+    #[serde(default)]
+    pub allowed_callers: Vec<String>,
+    #[serde(default)]
+    pub cors_origins: Vec<String>,
+    #[serde(default)]
+    pub aws: Option<AwsSection>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwsSection {
+    #[serde(default)]
+    pub role: Option<String>,
+    #[serde(default)]
+    pub principal: Option<String>,
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default = "default_lifetime")]
+    pub lifetime_in_seconds: u32,
+    #[serde(default)]
+    pub mappings: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub allow_request_roles: Vec<RolePair>,
+    #[serde(default)]
+    pub saml_issuer: Option<String>,
+    #[serde(default)]
+    pub audience: Option<String>,
+}
+
+fn default_lifetime() -> u32 {
+    3600
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RolePair {
+    pub role: String,
+    pub principal: String,
+}

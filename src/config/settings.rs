@@ -1,0 +1,116 @@
+//! Validated configuration: every value here has been checked and parsed.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use url::Url;
+
+use crate::domain::{PrincipalArn, Region, RoleArn};
+
+#[derive(Debug)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub saml: SamlSettings,
+    pub sts: StsSettings,
+    pub issuers: Vec<IssuerSettings>,
+    /// By `client_id`.
+    pub clients: BTreeMap<String, Client>,
+}
+
+#[derive(Debug)]
+pub struct ServerSettings {
+    pub listen: SocketAddr,
+    pub max_body_bytes: usize,
+    pub max_token_bytes: usize,
+    pub request_timeout: Duration,
+    /// Origins allowed for every client, in addition to each client's own.
+    pub cors_origins: Vec<String>,
+    pub json_logs: bool,
+}
+
+#[derive(Debug)]
+pub struct SamlSettings {
+    pub issuer: String,
+    pub signing_key_pem: Secret,
+    pub signing_cert_pem: String,
+    pub next_signing_cert_pem: Option<String>,
+    pub lifetime: Duration,
+    pub sso_url: String,
+}
+
+#[derive(Debug)]
+pub struct StsSettings {
+    pub endpoint: Option<Url>,
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub retries: u32,
+}
+
+#[derive(Debug)]
+pub struct IssuerSettings {
+    pub issuer: String,
+    pub keys: IssuerKeys,
+    pub algorithms: Vec<jsonwebtoken::Algorithm>,
+    pub leeway_seconds: u64,
+}
+
+#[derive(Debug)]
+pub enum IssuerKeys {
+    Jwks {
+        uri: Url,
+        min_refresh: Duration,
+        cache_ttl: Duration,
+    },
+    Static(jsonwebtoken::jwk::JwkSet),
+}
+
+#[derive(Debug)]
+pub struct Client {
+    pub client_id: String,
+    pub name: Option<String>,
+    /// The only issuer whose tokens this client accepts.
+    pub issuer: String,
+    /// Shared secret for HS256 id_tokens (Auth0's legacy clients).
+    pub secret: Option<Secret>,
+    /// Clients that may name this one as `target`.
+    pub allowed_callers: BTreeSet<String>,
+    pub cors_origins: Vec<String>,
+    pub aws: Option<AwsDefaults>,
+}
+
+/// The AWS settings of a target client, before rules change them.
+#[derive(Debug, Clone)]
+pub struct AwsDefaults {
+    pub role: Option<RoleArn>,
+    pub principal: Option<PrincipalArn>,
+    pub region: Option<Region>,
+    pub lifetime_in_seconds: u32,
+    /// SAML attribute name → user property; `None` means Auth0's defaults.
+    pub mappings: Option<Vec<(String, String)>>,
+    /// Role/principal pairs a request may choose with its `role` and `principal` parameters.
+    pub allowed_request_roles: Vec<(RoleArn, PrincipalArn)>,
+    pub saml_issuer: Option<String>,
+    pub audience: Option<String>,
+}
+
+/// Secret bytes that never show in `Debug` output or logs.
+#[derive(Clone)]
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    pub fn new(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}

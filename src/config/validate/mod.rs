@@ -1,0 +1,226 @@
+//! Turns the file's shapes into [`Settings`], collecting every problem with the key it is at.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::time::Duration;
+
+use url::Url;
+
+mod clients;
+mod issuers;
+
+use clients::client;
+use issuers::issuer;
+
+use super::file::{FileConfig, SamlSection};
+use super::settings::*;
+
+/// Problems found so far, each prefixed with the key it concerns.
+#[derive(Default)]
+pub(super) struct Problems(Vec<String>);
+
+impl Problems {
+    pub(super) fn add(&mut self, key: &str, message: impl std::fmt::Display) {
+        self.0.push(format!("{key}: {message}"));
+    }
+
+    /// Records the error of `result` under `key` and returns its value, if any.
+    pub(super) fn check<T, E: std::fmt::Display>(
+        &mut self,
+        key: &str,
+        result: Result<T, E>,
+    ) -> Option<T> {
+        result.map_err(|e| self.add(key, e)).ok()
+    }
+}
+
+pub(super) fn validate(raw: FileConfig, base: &Path) -> Result<Settings, Vec<String>> {
+    let mut p = Problems::default();
+    let server = server(&raw, &mut p);
+    let saml = saml(&raw.saml, base, &mut p);
+    let sts = sts(&raw, &mut p);
+    let issuers: Vec<_> = raw
+        .issuers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| issuer(s, &format!("issuers[{i}]"), base, &mut p))
+        .collect();
+    if raw.issuers.is_empty() {
+        p.add("issuers", "at least one [[issuers]] entry is required");
+    }
+    let issuer_names: Vec<&str> = raw.issuers.iter().map(|i| i.issuer.as_str()).collect();
+    for (i, name) in issuer_names.iter().enumerate() {
+        if issuer_names[..i].contains(name) {
+            p.add(
+                &format!("issuers[{i}].issuer"),
+                format!("`{name}` is listed twice"),
+            );
+        }
+    }
+    let known: BTreeSet<&str> = raw.clients.iter().map(|c| c.client_id.as_str()).collect();
+    let mut clients = BTreeMap::new();
+    for (i, c) in raw.clients.iter().enumerate() {
+        let key = format!("clients[{i}]");
+        if let Some(client) = client(c, &key, &issuer_names, &known, &mut p) {
+            if clients.contains_key(&client.client_id) {
+                p.add(&format!("{key}.client_id"), "is listed twice");
+            }
+            clients.insert(client.client_id.clone(), client);
+        }
+    }
+    if raw.clients.is_empty() {
+        p.add("clients", "at least one [[clients]] entry is required");
+    }
+    match (server, saml, sts) {
+        (Some(server), Some(saml), Some(sts)) if p.0.is_empty() => Ok(Settings {
+            server,
+            saml,
+            sts,
+            issuers,
+            clients,
+        }),
+        _ => Err(p.0),
+    }
+}
+
+fn server(raw: &FileConfig, p: &mut Problems) -> Option<ServerSettings> {
+    let s = &raw.server;
+    let listen = p.check(
+        "server.listen",
+        s.listen
+            .parse()
+            .map_err(|_| format!("`{}` is not an address:port such as 0.0.0.0:8080", s.listen)),
+    );
+    in_range(
+        p,
+        "server.max_body_bytes",
+        s.max_body_bytes as u64,
+        1024,
+        1 << 20,
+    );
+    in_range(
+        p,
+        "server.max_token_bytes",
+        s.max_token_bytes as u64,
+        1024,
+        s.max_body_bytes as u64,
+    );
+    in_range(
+        p,
+        "server.request_timeout_ms",
+        s.request_timeout_ms,
+        100,
+        120_000,
+    );
+    let json_logs = match s.log_format.as_str() {
+        "json" => true,
+        "text" => false,
+        other => {
+            p.add(
+                "server.log_format",
+                format!("`{other}` is not one of text, json"),
+            );
+            false
+        }
+    };
+    origins(p, "server.cors_origins", &s.cors_origins);
+    Some(ServerSettings {
+        listen: listen?,
+        max_body_bytes: s.max_body_bytes,
+        max_token_bytes: s.max_token_bytes,
+        request_timeout: Duration::from_millis(s.request_timeout_ms),
+        cors_origins: s.cors_origins.clone(),
+        json_logs,
+    })
+}
+
+fn saml(s: &SamlSection, base: &Path, p: &mut Problems) -> Option<SamlSettings> {
+    if s.issuer.trim().is_empty() {
+        p.add(
+            "saml.issuer",
+            "must not be empty (e.g. urn:delegation.example.com)",
+        );
+    }
+    // AWS refuses assertions older than five minutes, so longer lifetimes only widen replay.
+    in_range(p, "saml.lifetime_seconds", s.lifetime_seconds, 30, 300);
+    let key = read(p, "saml.signing_key", base, &s.signing_key);
+    let cert = read(p, "saml.signing_cert", base, &s.signing_cert);
+    let next = match &s.next_signing_cert {
+        Some(path) => Some(read(p, "saml.next_signing_cert", base, path)?),
+        None => None,
+    };
+    let sso_url = s
+        .sso_url
+        .clone()
+        .unwrap_or_else(|| "http://localhost/samlp".into());
+    p.check("saml.sso_url", http_url(&sso_url));
+    Some(SamlSettings {
+        issuer: s.issuer.clone(),
+        signing_key_pem: Secret::new(key?.into_bytes()),
+        signing_cert_pem: cert?,
+        next_signing_cert_pem: next,
+        lifetime: Duration::from_secs(s.lifetime_seconds),
+        sso_url,
+    })
+}
+
+fn sts(raw: &FileConfig, p: &mut Problems) -> Option<StsSettings> {
+    let s = &raw.sts;
+    let endpoint = match &s.endpoint {
+        Some(text) if !text.is_empty() => Some(p.check("sts.endpoint", http_url(text))?),
+        _ => None,
+    };
+    in_range(p, "sts.timeout_ms", s.timeout_ms, 100, 60_000);
+    in_range(
+        p,
+        "sts.connect_timeout_ms",
+        s.connect_timeout_ms,
+        50,
+        60_000,
+    );
+    in_range(p, "sts.retries", u64::from(s.retries), 0, 10);
+    Some(StsSettings {
+        endpoint,
+        timeout: Duration::from_millis(s.timeout_ms),
+        connect_timeout: Duration::from_millis(s.connect_timeout_ms),
+        retries: s.retries,
+    })
+}
+
+pub(super) fn in_range(p: &mut Problems, key: &str, value: u64, min: u64, max: u64) {
+    if !(min..=max).contains(&value) {
+        p.add(key, format!("{value} is outside {min}..={max}"));
+    }
+}
+
+pub(super) fn read(p: &mut Problems, key: &str, base: &Path, path: &Path) -> Option<String> {
+    let full = base.join(path);
+    let text =
+        std::fs::read_to_string(&full).map_err(|e| format!("cannot read {}: {e}", full.display()));
+    p.check(key, text)
+}
+
+pub(super) fn http_url(text: &str) -> Result<Url, String> {
+    let url = Url::parse(text).map_err(|e| format!("`{text}` is not a URL: {e}"))?;
+    match url.scheme() {
+        "http" | "https" => Ok(url),
+        other => Err(format!(
+            "`{text}` has scheme {other}; expected http or https"
+        )),
+    }
+}
+
+/// An origin is `scheme://host[:port]`, exactly as browsers send it in the `Origin` header.
+pub(super) fn origins(p: &mut Problems, key: &str, list: &[String]) {
+    for origin in list {
+        let ok = Url::parse(origin)
+            .map(|u| u.origin().ascii_serialization() == *origin)
+            .unwrap_or(false);
+        if !ok {
+            p.add(
+                key,
+                format!("`{origin}` is not an origin such as https://app.example.com"),
+            );
+        }
+    }
+}

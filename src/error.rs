@@ -1,0 +1,141 @@
+//! The errors a request can end in, and the one place they become HTTP responses.
+
+use std::time::Duration;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// Everything that can stop a request. The text of each variant is the client-facing
+/// `error_description`, except `Internal`, whose text goes only to the log.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error("request body exceeds {0} bytes")]
+    PayloadTooLarge(usize),
+    #[error("{0}")]
+    UnsupportedGrantType(String),
+    #[error("{0}")]
+    InvalidClient(String),
+    #[error("{0}")]
+    InvalidGrant(String),
+    /// A rule refused the request.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// STS refused to let this user assume the role.
+    #[error("{0}")]
+    AccessDenied(String),
+    /// STS rejected our request or assertion: a configuration problem on our side or in IAM.
+    #[error("{0}")]
+    Upstream(String),
+    #[error("{description}")]
+    Unavailable {
+        description: String,
+        retry_after: Duration,
+    },
+    #[error("too many requests")]
+    TooManyRequests { retry_after: Duration },
+    #[error("no such resource")]
+    NotFound,
+    #[error("{0}")]
+    Internal(String),
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    error_description: &'a str,
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::InvalidRequest(_) | Self::UnsupportedGrantType(_) => StatusCode::BAD_REQUEST,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::InvalidClient(_) | Self::InvalidGrant(_) => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized(_) | Self::AccessDenied(_) => StatusCode::FORBIDDEN,
+            Self::Upstream(_) => StatusCode::BAD_GATEWAY,
+            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The OAuth-style `error` code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidRequest(_) | Self::PayloadTooLarge(_) => "invalid_request",
+            Self::UnsupportedGrantType(_) => "unsupported_grant_type",
+            Self::InvalidClient(_) => "invalid_client",
+            Self::InvalidGrant(_) => "invalid_grant",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::AccessDenied(_) => "access_denied",
+            Self::Upstream(_) | Self::Internal(_) => "server_error",
+            Self::Unavailable { .. } => "temporarily_unavailable",
+            Self::TooManyRequests { .. } => "too_many_requests",
+            Self::NotFound => "not_found",
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let description = match &self {
+            Self::Internal(detail) => {
+                tracing::error!(detail = %detail, "request failed with an internal error");
+                "internal error; see the server log".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let body = ErrorBody {
+            error: self.code(),
+            error_description: &description,
+        };
+        let mut response = (self.status(), axum::Json(body)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let Self::Unavailable { retry_after, .. } | Self::TooManyRequests { retry_after } = &self
+        {
+            let secs = retry_after.as_secs().max(1);
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    }
+}
+
+impl From<crate::token::TokenError> for ApiError {
+    fn from(error: crate::token::TokenError) -> Self {
+        if error.is_key_fetch_failure() {
+            tracing::warn!(%error, "id_token could not be checked");
+            Self::Unavailable {
+                description: "the token issuer's signing keys are unavailable; retry later".into(),
+                retry_after: Duration::from_secs(5),
+            }
+        } else {
+            Self::InvalidGrant(error.to_string())
+        }
+    }
+}
+
+impl From<crate::sts::StsError> for ApiError {
+    fn from(error: crate::sts::StsError) -> Self {
+        use crate::sts::StsError;
+        match error {
+            StsError::Denied { .. } => Self::AccessDenied(error.to_string()),
+            StsError::Rejected { .. } => Self::Upstream(error.to_string()),
+            StsError::Unavailable { retry_after, .. } => {
+                tracing::warn!(%error, "STS unavailable");
+                Self::Unavailable {
+                    description: "AWS STS is unavailable; retry later".into(),
+                    retry_after: retry_after.unwrap_or(Duration::from_secs(2)),
+                }
+            }
+            StsError::Malformed { .. } => {
+                tracing::warn!(%error, "STS reply not understood");
+                Self::Upstream("AWS STS sent a reply that could not be understood".into())
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! `POST /delegation`: reads the body, runs the flow, answers in Auth0's shape, logs one line.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+
+use super::body::RequestBody;
+use super::cors;
+use crate::app::App;
+use crate::delegation::{self, DelegationRequest, Outcome, RequestInfo};
+use crate::error::ApiError;
+
+pub async fn handle(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let started = Instant::now();
+    let mut outcome = Outcome::default();
+    let mut ids = (None, None);
+    let result = run(&app, peer, &headers, body, &mut outcome, &mut ids).await;
+    let latency_ms = started.elapsed().as_millis() as u64;
+    let (client, target) = ids;
+    let client = client.as_deref().unwrap_or("-");
+    let target = target.as_deref().unwrap_or("-");
+    let subject = outcome.subject.as_deref().unwrap_or("-");
+    let role = outcome.role.as_deref().unwrap_or("-");
+    match result {
+        Ok(response) => {
+            tracing::info!(
+                client,
+                target,
+                subject,
+                role,
+                status = 200,
+                outcome = "issued",
+                latency_ms,
+                "delegation"
+            );
+            response
+        }
+        Err(error) => {
+            let status = error.status().as_u16();
+            let code = error.code();
+            // The description is safe for clients, so it is safe for the log too.
+            let reason = match &error {
+                ApiError::Internal(_) => "internal error".to_owned(),
+                other => other.to_string(),
+            };
+            tracing::warn!(
+                client,
+                target,
+                subject,
+                role,
+                status,
+                outcome = code,
+                reason,
+                latency_ms,
+                "delegation"
+            );
+            error.into_response()
+        }
+    }
+}
+
+async fn run(
+    app: &Arc<App>,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    body: Body,
+    outcome: &mut Outcome,
+    ids: &mut (Option<String>, Option<String>),
+) -> Result<Response, ApiError> {
+    let limit = app.settings.server.max_body_bytes;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit as u64) {
+        return Err(ApiError::PayloadTooLarge(limit));
+    }
+    let bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge(limit))?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let parsed = RequestBody::parse(content_type, &bytes)?;
+    let req = DelegationRequest::from_body(parsed, request_info(peer, headers))?;
+    *ids = (Some(req.client_id.clone()), Some(req.target.clone()));
+
+    if let Some(caller) = app.settings.clients.get(&req.client_id) {
+        cors::check_client_origin(headers, caller, &app.settings.server)?;
+    }
+    let timeout = app.settings.server.request_timeout;
+    let deadline = tokio::time::Instant::now() + timeout;
+    let flow = delegation::delegate(app, &req, outcome, deadline);
+    let result = tokio::time::timeout_at(deadline, flow)
+        .await
+        .map_err(|_| ApiError::Unavailable {
+            description: "the request did not complete in time; retry".into(),
+            retry_after: std::time::Duration::from_secs(1),
+        })??;
+    let mut response = axum::Json(result).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+fn request_info(peer: SocketAddr, headers: &HeaderMap) -> RequestInfo {
+    let text = |name: header::HeaderName| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    RequestInfo {
+        ip: peer.ip().to_string(),
+        user_agent: text(header::USER_AGENT),
+        hostname: text(header::HOST),
+    }
+}

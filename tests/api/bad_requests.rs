@@ -1,0 +1,162 @@
+use serde_json::json;
+
+use crate::helpers::*;
+use crate::test_app::{TestApp, assert_error};
+
+async fn expect(app: &TestApp, body: serde_json::Value, status: u16, code: &str) -> String {
+    let description = assert_error(app.post_json(&body).await, status, code).await;
+    assert_eq!(
+        app.sts.attempts(),
+        0,
+        "STS must not be called for a bad request"
+    );
+    description
+}
+
+#[tokio::test]
+async fn malformed_json_is_an_invalid_request() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .post_raw(Some("application/json"), "{\"client_id\": ".into())
+        .await;
+    let description = assert_error(response, 400, "invalid_request").await;
+    assert!(description.contains("JSON"), "{description}");
+}
+
+#[tokio::test]
+async fn an_empty_body_is_an_invalid_request() {
+    let app = TestApp::spawn().await;
+    let description = assert_error(
+        app.post_raw(None, String::new()).await,
+        400,
+        "invalid_request",
+    )
+    .await;
+    assert!(description.contains("empty"), "{description}");
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_refused_before_it_is_read() {
+    let app = TestApp::spawn().await;
+    let mut body = app.body_for("app", "auth0|big");
+    body["padding"] = json!("x".repeat(70 * 1024));
+    let response = app.post_json(&body).await;
+    let description = assert_error(response, 413, "invalid_request").await;
+    assert!(description.contains("65536"), "{description}");
+}
+
+#[tokio::test]
+async fn a_wrong_grant_type_is_unsupported() {
+    let app = TestApp::spawn().await;
+    let mut body = app.body_for("app", "auth0|1");
+    body["grant_type"] = json!("password");
+    let description = expect(&app, body, 400, "unsupported_grant_type").await;
+    assert!(description.contains("password"), "{description}");
+}
+
+#[tokio::test]
+async fn a_missing_id_token_is_named() {
+    let app = TestApp::spawn().await;
+    let mut body = app.body_for("app", "auth0|1");
+    body.as_object_mut().unwrap().remove("id_token");
+    let description = expect(&app, body, 400, "invalid_request").await;
+    assert!(description.contains("id_token"), "{description}");
+}
+
+#[tokio::test]
+async fn a_refresh_token_gets_a_clear_refusal() {
+    let app = TestApp::spawn().await;
+    let mut body = app.body_for("app", "auth0|1");
+    body.as_object_mut().unwrap().remove("id_token");
+    body["refresh_token"] = json!("some-refresh-token");
+    let description = expect(&app, body, 400, "invalid_request").await;
+    assert!(
+        description.contains("refresh_token is not supported"),
+        "{description}"
+    );
+}
+
+#[tokio::test]
+async fn a_repeated_parameter_is_refused() {
+    let app = TestApp::spawn().await;
+    let body = "client_id=app&client_id=closed&grant_type=x".to_owned();
+    let response = app
+        .post_raw(Some("application/x-www-form-urlencoded"), body)
+        .await;
+    let description = assert_error(response, 400, "invalid_request").await;
+    assert!(description.contains("client_id"), "{description}");
+}
+
+#[tokio::test]
+async fn an_unknown_client_is_an_invalid_client() {
+    let app = TestApp::spawn().await;
+    let mut body = app.body_for("app", "auth0|1");
+    body["client_id"] = json!("nobody");
+    let description = expect(&app, body, 401, "invalid_client").await;
+    assert!(description.contains("nobody"), "{description}");
+}
+
+#[tokio::test]
+async fn an_unknown_target_is_an_invalid_client() {
+    let app = TestApp::spawn().await;
+    let mut body = app.body_for("app", "auth0|1");
+    body["target"] = json!("missing-target");
+    let description = expect(&app, body, 401, "invalid_client").await;
+    assert!(description.contains("missing-target"), "{description}");
+}
+
+#[tokio::test]
+async fn a_target_that_does_not_allow_the_caller_refuses() {
+    let app = TestApp::spawn().await;
+    let mut body = app.body_for("app", "auth0|1");
+    body["target"] = json!("closed");
+    let description = expect(&app, body, 401, "invalid_client").await;
+    assert!(description.contains("does not allow"), "{description}");
+}
+
+#[tokio::test]
+async fn an_unsupported_api_type_is_named() {
+    let app = TestApp::spawn().await;
+    let mut body = app.body_for("app", "auth0|1");
+    body["api_type"] = json!("firebase");
+    let description = expect(&app, body, 400, "invalid_request").await;
+    assert!(description.contains("firebase"), "{description}");
+}
+
+#[tokio::test]
+async fn a_target_without_aws_settings_cannot_serve_aws() {
+    let app = TestApp::spawn().await;
+    let body = app.body_for("no-aws", "auth0|1");
+    let description = expect(&app, body, 400, "invalid_request").await;
+    assert!(description.contains("no AWS settings"), "{description}");
+}
+
+#[tokio::test]
+async fn a_role_outside_the_allowlist_is_refused() {
+    let app = TestApp::spawn().await;
+    for target in ["app", "reports"] {
+        let mut body = app.body_for("app", "auth0|1");
+        body["target"] = json!(target);
+        body["role"] = json!("arn:aws:iam::123456789012:role/admin");
+        body["principal"] = json!(PRINCIPAL);
+        let description = expect(&app, body, 400, "invalid_request").await;
+        assert!(description.contains("not allowed"), "{description}");
+    }
+}
+
+#[tokio::test]
+async fn a_role_without_a_principal_is_refused() {
+    let app = TestApp::spawn().await;
+    let mut body = app.body_for("app", "auth0|1");
+    body["role"] = json!(ROLE);
+    let description = expect(&app, body, 400, "invalid_request").await;
+    assert!(description.contains("together"), "{description}");
+}
+
+#[tokio::test]
+async fn unknown_paths_and_methods_answer_in_json() {
+    let app = TestApp::spawn().await;
+    assert_error(app.get("/nope").await, 404, "not_found").await;
+    let response = app.get("/delegation").await;
+    assert_eq!(response.status(), 405);
+}

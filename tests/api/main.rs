@@ -1,0 +1,12 @@
+//! End-to-end tests: the real server on port 0, a local OIDC issuer, moto's STS behind a
+//! recording front, and independent SAML verifiers.
+
+mod bad_requests;
+mod bad_tokens;
+mod delegation;
+mod helpers;
+mod metadata;
+#[path = "../support/saml_verify.rs"]
+mod saml_verify;
+mod sts_faults;
+mod test_app;

@@ -1,0 +1,186 @@
+//! The real server on port 0, configured through a TOML file in a temporary directory.
+
+use std::sync::Arc;
+
+use delegation_server::app::{App, SystemClock};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+
+use crate::helpers::*;
+
+pub struct TestApp {
+    pub address: String,
+    pub http: reqwest::Client,
+    pub issuer: Issuer,
+    pub sts: StsFront,
+    _dir: tempfile::TempDir,
+}
+
+/// The configuration every test starts from; `{sts}`, `{issuer}`, `{jwks}` are filled in.
+const BASE_CONFIG: &str = r#"
+[server]
+listen = "127.0.0.1:0"
+request_timeout_ms = 4000
+cors_origins = []
+
+[saml]
+issuer = "urn:delegation.test"
+signing_key = "saml.key"
+signing_cert = "saml.crt"
+lifetime_seconds = 120
+
+[sts]
+endpoint = "{sts}"
+timeout_ms = 800
+connect_timeout_ms = 300
+retries = 2
+
+[[issuers]]
+issuer = "{issuer}"
+jwks_uri = "{jwks}"
+algorithms = ["RS256", "HS256"]
+jwks_min_refresh_seconds = 1
+
+[[clients]]
+client_id = "app"
+cors_origins = ["https://app.example.com"]
+[clients.aws]
+role = "arn:aws:iam::123456789012:role/auth0-role"
+principal = "arn:aws:iam::123456789012:saml-provider/auth0-provider"
+
+[[clients]]
+client_id = "reports"
+allowed_callers = ["app"]
+[clients.aws]
+role = "arn:aws:iam::123456789012:role/reports-role"
+principal = "arn:aws:iam::123456789012:saml-provider/auth0-provider"
+lifetime_in_seconds = 900
+allow_request_roles = [
+  { role = "arn:aws:iam::123456789012:role/chosen-role", principal = "arn:aws:iam::123456789012:saml-provider/auth0-provider" },
+]
+
+[[clients]]
+client_id = "closed"
+[clients.aws]
+role = "arn:aws:iam::123456789012:role/closed-role"
+principal = "arn:aws:iam::123456789012:saml-provider/auth0-provider"
+
+[[clients]]
+client_id = "legacy"
+client_secret = "{secret}"
+[clients.aws]
+role = "arn:aws:iam::123456789012:role/legacy-role"
+principal = "arn:aws:iam::123456789012:saml-provider/auth0-provider"
+
+[[clients]]
+client_id = "no-aws"
+"#;
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with("").await
+    }
+
+    /// Starts the server with `extra` TOML appended to the base configuration.
+    pub async fn spawn_with(extra: &str) -> Self {
+        let issuer = Issuer::start().await;
+        let sts = StsFront::start().await;
+        Self::spawn_custom(issuer, sts, extra, None).await
+    }
+
+    /// Full control: the STS endpoint may be replaced (e.g. by a closed port).
+    pub async fn spawn_custom(
+        issuer: Issuer,
+        sts: StsFront,
+        extra: &str,
+        sts_endpoint: Option<&str>,
+    ) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let (key, cert) = saml_key_pem();
+        std::fs::write(dir.path().join("saml.key"), key).unwrap();
+        std::fs::write(dir.path().join("saml.crt"), cert).unwrap();
+        let config = BASE_CONFIG
+            .replace("{sts}", sts_endpoint.unwrap_or(&sts.url))
+            .replace("{issuer}", &issuer.issuer)
+            .replace("{jwks}", &issuer.jwks_uri())
+            .replace("{secret}", HS_SECRET)
+            + extra;
+        let path = dir.path().join("delegation.toml");
+        std::fs::write(&path, config).unwrap();
+        let settings = delegation_server::config::load(&path).unwrap();
+        let app = App::build(settings, Arc::new(SystemClock)).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(delegation_server::startup::serve(
+            listener,
+            app,
+            std::future::pending(),
+        ));
+        Self {
+            address,
+            http: reqwest::Client::new(),
+            issuer,
+            sts,
+            _dir: dir,
+        }
+    }
+
+    /// The seed's request body for `client_id` with a valid token for `sub`.
+    pub fn body_for(&self, client_id: &str, sub: &str) -> Value {
+        json!({
+            "client_id": client_id,
+            "grant_type": JWT_BEARER,
+            "id_token": self.issuer.token(sub, client_id),
+            "target": client_id,
+            "api_type": "aws",
+        })
+    }
+
+    pub async fn post_json(&self, body: &Value) -> reqwest::Response {
+        self.post_raw(Some("application/json"), body.to_string())
+            .await
+    }
+
+    pub async fn post_raw(&self, content_type: Option<&str>, body: String) -> reqwest::Response {
+        let mut req = self
+            .http
+            .post(format!("{}/delegation", self.address))
+            .body(body);
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The signing certificate as published in the metadata, as PEM.
+    pub async fn published_cert_pem(&self) -> String {
+        let xml = self.get("/samlp/metadata").await.text().await.unwrap();
+        let start = xml.find("X509Certificate>").unwrap() + "X509Certificate>".len();
+        let end = start + xml[start..].find('<').unwrap();
+        let b64: String = xml[start..end].split_whitespace().collect();
+        format!("-----BEGIN CERTIFICATE-----\n{b64}\n-----END CERTIFICATE-----\n")
+    }
+}
+
+/// Asserts the status and `error` code of an error response and returns its description.
+pub async fn assert_error(response: reqwest::Response, status: u16, code: &str) -> String {
+    assert_eq!(response.status().as_u16(), status, "unexpected status");
+    assert_eq!(
+        response.headers()["cache-control"],
+        "no-store",
+        "errors must not be cached"
+    );
+    let body: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    assert_eq!(body["error"], code, "body: {body}");
+    let description = body["error_description"].as_str().unwrap().to_owned();
+    assert!(!description.is_empty());
+    description
+}

@@ -1,0 +1,168 @@
+//! The command line and configuration loading, run as users run them: the real binary.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_delegation-server");
+
+fn run(args: &[&str], config: &Path, env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).env("DELEGATION_CONFIG", config);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// The shipped example configuration, in a temporary tree with generated keys where it
+/// expects them (`../keys/` from the config directory).
+fn example_tree() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("config")).unwrap();
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/config/delegation.toml");
+    std::fs::copy(example, dir.path().join("config/delegation.toml")).unwrap();
+    let keys = dir.path().join("keys");
+    let out = Command::new(BIN)
+        .args(["keygen", "--out", keys.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    dir
+}
+
+#[test]
+fn the_example_configuration_passes_check_config() {
+    let tree = example_tree();
+    let out = run(
+        &["check-config"],
+        &tree.path().join("config/delegation.toml"),
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let summary = text(&out);
+    assert!(summary.contains("urn:delegation.example.com"), "{summary}");
+    assert!(summary.contains("YOUR_CLIENT_ID"), "{summary}");
+    assert!(summary.contains("RSA-2048"), "{summary}");
+}
+
+#[test]
+fn environment_variables_override_file_keys() {
+    let tree = example_tree();
+    let config = tree.path().join("config/delegation.toml");
+    let env = [("DELEGATION_SAML__ISSUER", "urn:from-env.example.com")];
+    let out = run(&["check-config"], &config, &env);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("urn:from-env.example.com"));
+}
+
+#[test]
+fn configuration_errors_name_the_key() {
+    let tree = example_tree();
+    let config = tree.path().join("config/delegation.toml");
+    let original = std::fs::read_to_string(&config).unwrap();
+    let cases = [
+        (
+            "role/auth0-role\"",
+            "role/auth0 role\"",
+            "clients[0].aws.role",
+        ),
+        (
+            "region = \"us-east-1\"",
+            "region = \"cn-north-1\"",
+            "clients[0].aws.region",
+        ),
+        (
+            "lifetime_seconds = 180",
+            "lifetime_seconds = 900",
+            "saml.lifetime_seconds",
+        ),
+        (
+            "algorithms = [\"RS256\"]",
+            "algorithms = [\"none\"]",
+            "issuers[0].algorithms",
+        ),
+        (
+            "allowed_callers = []",
+            "allowed_callers = [\"ghost\"]",
+            "clients[0].allowed_callers",
+        ),
+        (
+            "jwks_uri = \"https://example.auth0.com/",
+            "jwks_uri = \"http://example.auth0.com/",
+            "issuers[0].jwks_uri",
+        ),
+        ("[server]\n", "[server]\nlisten_port = 1\n", "listen_port"),
+    ];
+    for (from, to, key) in cases {
+        assert!(original.contains(from), "example lacks {from}");
+        std::fs::write(&config, original.replacen(from, to, 1)).unwrap();
+        let out = run(&["check-config"], &config, &[]);
+        assert!(!out.status.success(), "accepted {to}");
+        assert!(
+            text(&out).contains(key),
+            "error for {to} does not name {key}: {}",
+            text(&out)
+        );
+    }
+}
+
+#[test]
+fn a_missing_configuration_file_is_named() {
+    let out = run(
+        &["check-config"],
+        Path::new("/nonexistent/delegation.toml"),
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(text(&out).contains("/nonexistent/delegation.toml"));
+}
+
+#[test]
+fn keygen_writes_a_private_key_only_the_owner_can_read_and_keeps_existing_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("k");
+    let keygen = || {
+        Command::new(BIN)
+            .args(["keygen", "--out", out_dir.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    assert!(keygen().status.success());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(out_dir.join("saml.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "key readable by others: {mode:o}");
+    }
+    let second = keygen();
+    assert!(!second.status.success());
+    assert!(text(&second).contains("--force"));
+}
+
+#[test]
+fn metadata_prints_the_idp_metadata() {
+    let tree = example_tree();
+    let out = run(
+        &["metadata"],
+        &tree.path().join("config/delegation.toml"),
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let xml = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        xml.contains("entityID=\"urn:delegation.example.com\""),
+        "{xml}"
+    );
+    assert!(xml.contains("X509Certificate"));
+}
