@@ -9,14 +9,13 @@ use crate::test_app::TestApp;
 
 const ROLE_ATTR: &str = "https://aws.amazon.com/SAML/Attributes/Role";
 const SESSION_ATTR: &str = "https://aws.amazon.com/SAML/Attributes/RoleSessionName";
-const AWS_SAML: &str = "https://signin.aws.amazon.com/saml";
 
 /// Checks the last SAML Response sent to STS with both verifiers; returns the SP's view.
 async fn verified_response(app: &TestApp) -> Value {
     let xml = app.sts.last_saml_response();
-    let cert = app.published_cert_pem().await;
-    verify_with_xmlsec1(&xml, &cert).expect("xmlsec1 rejected the Response");
-    verify_like_aws(&xml, &cert, SAML_ISSUER, AWS_SAML, AWS_SAML).expect("SP rejected the Response")
+    verify_with_xmlsec1(&xml, &app.cert_pem).expect("xmlsec1 rejected the Response");
+    verify_like_aws(&xml, &app.cert_pem, SAML_ISSUER, AWS_SAML, AWS_SAML)
+        .expect("SP rejected the Response")
 }
 
 /// Uses the credentials with boto3 against moto: proves STS really issued them.

@@ -17,6 +17,7 @@ pub const ROLE: &str = "arn:aws:iam::123456789012:role/auth0-role";
 pub const PRINCIPAL: &str = "arn:aws:iam::123456789012:saml-provider/auth0-provider";
 pub const SAML_ISSUER: &str = "urn:delegation.test";
 pub const HS_SECRET: &str = "legacy-client-shared-secret-0123456789abcdef";
+pub const AWS_SAML: &str = "https://signin.aws.amazon.com/saml";
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 /// One RSA key pair per test binary: generation is slow and the tests only need distinct
@@ -184,6 +185,21 @@ impl StsFront {
             .decode(b64)
             .unwrap();
         String::from_utf8(xml).unwrap()
+    }
+
+    /// Every SAML Response sent to STS so far.
+    pub fn all_saml_responses(&self) -> Vec<String> {
+        let log = self.log.lock().unwrap();
+        log.forms
+            .iter()
+            .filter_map(|form| form.get("SAMLAssertion"))
+            .map(|b64| {
+                let xml = base64::engine::general_purpose::STANDARD
+                    .decode(b64)
+                    .unwrap();
+                String::from_utf8(xml).unwrap()
+            })
+            .collect()
     }
 
     pub fn last_form(&self) -> HashMap<String, String> {

@@ -5,6 +5,7 @@ mod bad_requests;
 mod bad_tokens;
 mod delegation;
 mod helpers;
+mod logs;
 mod metadata;
 #[path = "../support/saml_verify.rs"]
 mod saml_verify;

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 use crate::helpers::*;
+use crate::saml_verify::{verify_like_aws, verify_with_xmlsec1};
 
 pub struct TestApp {
     pub address: String,
@@ -14,6 +15,26 @@ pub struct TestApp {
     pub issuer: Issuer,
     pub sts: StsFront,
     _dir: tempfile::TempDir,
+    /// The signing certificate as published at `/samlp/metadata`.
+    pub cert_pem: String,
+}
+
+/// Every SAML Response a test made the server send is checked by both verifiers when the
+/// test ends, not only the ones a test looks at.
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        for xml in self.sts.all_saml_responses() {
+            if let Err(e) = verify_with_xmlsec1(&xml, &self.cert_pem) {
+                panic!("xmlsec1 rejected a Response the server sent: {e}");
+            }
+            if let Err(e) = verify_like_aws(&xml, &self.cert_pem, SAML_ISSUER, AWS_SAML, AWS_SAML) {
+                panic!("the SP library rejected a Response the server sent: {e}");
+            }
+        }
+    }
 }
 
 /// The configuration every test starts from; `{sts}`, `{issuer}`, `{jwks}` are filled in.
@@ -95,6 +116,7 @@ impl TestApp {
         extra: &str,
         sts_endpoint: Option<&str>,
     ) -> Self {
+        crate::logs::captured_logs();
         let dir = tempfile::tempdir().unwrap();
         let (key, cert) = saml_key_pem();
         std::fs::write(dir.path().join("saml.key"), key).unwrap();
@@ -116,13 +138,16 @@ impl TestApp {
             app,
             std::future::pending(),
         ));
-        Self {
+        let mut app = Self {
             address,
             http: reqwest::Client::new(),
             issuer,
             sts,
             _dir: dir,
-        }
+            cert_pem: String::new(),
+        };
+        app.cert_pem = app.published_cert_pem().await;
+        app
     }
 
     /// The seed's request body for `client_id` with a valid token for `sub`.
