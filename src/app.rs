@@ -51,7 +51,10 @@ impl App {
             saml.next_signing_cert_pem.as_deref(),
         )
         .map_err(|e| StartupError::Signer(e.to_string()))?;
+        // Redirects are refused: one could lead the JWKS fetch from https to http or to an
+        // internal host, past the checks made on the configured jwks_uri.
         let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(std::time::Duration::from_secs(5))
             .timeout(std::time::Duration::from_secs(10))
             .build()

@@ -144,15 +144,20 @@ fn keygen(out: &Path, common_name: &str, force: bool) -> Result<(), String> {
 
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
     use std::io::Write;
+    let fail = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(path)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    file.write_all(bytes)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    let mut file = options.open(path).map_err(fail)?;
+    // `mode` applies only to new files; a key replaced with --force must be private too.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(fail)?;
+    }
+    file.write_all(bytes).map_err(fail)
 }
 
 fn metadata(path: &Path, client: Option<&str>) -> Result<(), String> {

@@ -98,7 +98,8 @@ impl IntoResponse for ApiError {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         if let Self::Unavailable { retry_after, .. } | Self::TooManyRequests { retry_after } = &self
         {
-            let secs = retry_after.as_secs().max(1);
+            // An upstream Retry-After can be an hour; clients should come back sooner.
+            let secs = retry_after.as_secs().clamp(1, 30);
             headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response

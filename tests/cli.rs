@@ -100,6 +100,16 @@ fn configuration_errors_name_the_key() {
             "issuers[0].jwks_uri",
         ),
         ("[server]\n", "[server]\nlisten_port = 1\n", "listen_port"),
+        (
+            "# endpoint = \"http://localhost:5000\"",
+            "endpoint = \"http://sts.internal:5000\"",
+            "sts.endpoint",
+        ),
+        (
+            "# client_secret = \"...\"",
+            "client_secret = \"0123456789abcdef0123456789abcdef\"",
+            "clients[0].client_secret",
+        ),
     ];
     for (from, to, key) in cases {
         assert!(original.contains(from), "example lacks {from}");

@@ -66,6 +66,7 @@ fn default_saml_lifetime() -> u64 {
 #[serde(deny_unknown_fields, default)]
 pub struct StsSection {
     pub endpoint: Option<String>,
+    pub allow_http_endpoint: bool,
     pub timeout_ms: u64,
     pub connect_timeout_ms: u64,
     pub retries: u32,
@@ -75,6 +76,7 @@ impl Default for StsSection {
     fn default() -> Self {
         Self {
             endpoint: None,
+            allow_http_endpoint: false,
             timeout_ms: 5_000,
             connect_timeout_ms: 2_000,
             retries: 2,

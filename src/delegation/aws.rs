@@ -80,9 +80,11 @@ impl ResolvedAws {
         })
     }
 
-    /// Sets `awsrole` to the chosen pair and derives `rolesessionname`. Both overwrite any
-    /// id_token claims of the same name: a provider that lets users edit profile fields must
-    /// not let them pick the role or pose as someone else's session.
+    /// Sets `awsrole` to the chosen pair and derives `rolesessionname` as Auth0 did (from
+    /// nickname, name, email, user_id). Both overwrite id_token claims of the same name, so
+    /// a claim cannot pick the role. The session name is a label for people reading
+    /// CloudTrail, not an identity: users can often edit their nickname, and two users can
+    /// share one. Policies must key on `${saml:sub}`, which is `sub`.
     pub fn fill_user_defaults(&self, user: &mut Map<String, Value>) {
         let pair = format!("{},{}", self.role, self.principal);
         user.insert("awsrole".into(), Value::String(pair));

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 pub use aws::ResolvedAws;
-pub use request::{DelegationRequest, RequestInfo};
+pub use request::{DelegationRequest, RequestInfo, truncate};
 
 use crate::app::App;
 use crate::error::ApiError;
@@ -50,6 +50,13 @@ pub async fn delegate(
         Some(Value::String(sub)) => sub.clone(),
         _ => return Err(ApiError::InvalidGrant("id_token has no `sub` claim".into())),
     };
+    // `sub` is the NameID, `${saml:sub}` in IAM policies. Replacing characters XML cannot
+    // carry would let two distinct subjects share one identity, so such a token is refused.
+    if !saml::is_xml_text(&user_id) {
+        return Err(ApiError::InvalidGrant(
+            "id_token `sub` holds control characters that SAML cannot carry".into(),
+        ));
+    }
     user.insert("user_id".into(), Value::String(user_id.clone()));
     outcome.subject = Some(user_id.clone());
 

@@ -112,8 +112,8 @@ impl DelegationRequest {
     }
 }
 
-/// Echoes of request text in error messages stay short.
-fn truncate(text: &str) -> String {
+/// Echoes of request text in error messages and logs stay short.
+pub fn truncate(text: &str) -> String {
     let mut cut: String = text.chars().take(64).collect();
     if cut.len() < text.len() {
         cut.push('…');

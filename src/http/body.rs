@@ -35,7 +35,8 @@ impl RequestBody {
         match media.as_str() {
             "" | "application/x-www-form-urlencoded" | "text/plain" => parse_form(bytes),
             other => Err(ApiError::InvalidRequest(format!(
-                "unsupported Content-Type `{other}`; send application/json or application/x-www-form-urlencoded"
+                "unsupported Content-Type `{}`; send application/json or application/x-www-form-urlencoded",
+                crate::delegation::truncate(other)
             ))),
         }
     }
@@ -92,7 +93,10 @@ fn parse_form(bytes: &[u8]) -> Result<RequestBody, ApiError> {
 }
 
 fn repeated(key: &str) -> ApiError {
-    ApiError::InvalidRequest(format!("`{key}` is given more than once"))
+    ApiError::InvalidRequest(format!(
+        "`{}` is given more than once",
+        crate::delegation::truncate(key)
+    ))
 }
 
 /// A JSON object visitor that refuses duplicate keys: with two `client_id`s, which one a
@@ -111,7 +115,8 @@ impl<'de> Visitor<'de> for UniqueKeys {
         while let Some((key, value)) = access.next_entry::<String, Value>()? {
             if map.contains_key(&key) {
                 return Err(serde::de::Error::custom(format!(
-                    "`{key}` is given more than once"
+                    "`{}` is given more than once",
+                    crate::delegation::truncate(&key)
                 )));
             }
             map.insert(key, value);

@@ -41,7 +41,8 @@ pub fn check_client_origin(
         Ok(())
     } else {
         Err(ApiError::InvalidClient(format!(
-            "origin `{origin}` is not allowed for client `{}`",
+            "origin `{}` is not allowed for client `{}`",
+            crate::delegation::truncate(origin),
             client.client_id
         )))
     }

@@ -85,21 +85,27 @@ async fn run(
     if declared.is_some_and(|len| len > limit as u64) {
         return Err(ApiError::PayloadTooLarge(limit));
     }
-    let bytes = axum::body::to_bytes(body, limit)
+    // The deadline covers reading the body too, so a client trickling bytes cannot hold a
+    // request open for longer than any other.
+    let timeout = app.settings.server.request_timeout;
+    let deadline = tokio::time::Instant::now() + timeout;
+    let bytes = tokio::time::timeout_at(deadline, axum::body::to_bytes(body, limit))
         .await
+        .map_err(|_| ApiError::InvalidRequest("the request body did not arrive in time".into()))?
         .map_err(|_| ApiError::PayloadTooLarge(limit))?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     let parsed = RequestBody::parse(content_type, &bytes)?;
     let req = DelegationRequest::from_body(parsed, request_info(peer, headers))?;
-    *ids = (Some(req.client_id.clone()), Some(req.target.clone()));
+    *ids = (
+        Some(delegation::truncate(&req.client_id)),
+        Some(delegation::truncate(&req.target)),
+    );
 
     if let Some(caller) = app.settings.clients.get(&req.client_id) {
         cors::check_client_origin(headers, caller, &app.settings.server)?;
     }
-    let timeout = app.settings.server.request_timeout;
-    let deadline = tokio::time::Instant::now() + timeout;
     let flow = delegation::delegate(app, &req, outcome, deadline);
     let result = tokio::time::timeout_at(deadline, flow)
         .await

@@ -25,3 +25,4 @@ pub use metadata::metadata_xml;
 pub use response::{CLOCK_SKEW_ALLOWANCE, ResponseParams, SamlError, build_signed_response};
 pub use session_name::{default_session_name, session_name};
 pub use signer::{SamlKeyError, SamlSigner};
+pub use xml::is_xml_text;

@@ -42,6 +42,8 @@ pub enum SamlKeyError {
         "the signing certificate's public key does not match the signing key (wrong certificate for this key?)"
     )]
     CertificateKeyMismatch,
+    #[error("the next signing certificate's RSA key is smaller than 2048 bits")]
+    NextCertificateTooSmall,
     #[error("generating a key or certificate failed: {0}")]
     Generation(String),
 }
@@ -85,7 +87,11 @@ impl SamlSigner {
         let next_certificate = match next_cert_pem {
             Some(pem) => {
                 let der = parse_certificate(pem, "next signing certificate")?;
-                rsa_public_key(&der, "next signing certificate")?;
+                let (next_modulus, _) = rsa_public_key(&der, "next signing certificate")?;
+                // IAM trusts every published certificate, so the next one must be as strong.
+                if next_modulus.len() * 8 < 2048 {
+                    return Err(SamlKeyError::NextCertificateTooSmall);
+                }
                 Some(der)
             }
             None => None,

@@ -193,3 +193,9 @@ fn debug_output_shows_no_key_material() {
     assert!(text.contains("key_bits: 2048"), "{text}");
     assert!(text.len() < 100, "{text}");
 }
+
+#[test]
+fn a_weak_next_certificate_is_refused() {
+    let err = SamlSigner::from_pem(KEY_PKCS8, CERT, Some(WEAK_CERT)).unwrap_err();
+    assert!(matches!(err, SamlKeyError::NextCertificateTooSmall), "{err}");
+}

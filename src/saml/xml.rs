@@ -27,6 +27,11 @@ fn is_xml_char(c: char) -> bool {
         || c >= '\u{10000}'
 }
 
+/// Whether every character of `text` can be carried by XML 1.0 unchanged.
+pub fn is_xml_text(text: &str) -> bool {
+    text.chars().all(is_xml_char)
+}
+
 /// The character as it will be emitted: itself, or [`REPLACEMENT`] if XML forbids it.
 pub(crate) fn xml_safe(c: char) -> char {
     if is_xml_char(c) { c } else { REPLACEMENT }

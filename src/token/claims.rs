@@ -65,7 +65,8 @@ pub(crate) fn check_claims(
 }
 
 /// OIDC Core §3.1.3.7 steps 4–5: with several audiences, `azp` must name this client, so
-/// a token issued for another party cannot be passed on to us.
+/// a token issued for another party cannot be passed on to us; and an `azp` that is
+/// present must name this client whatever the audiences.
 fn check_authorized_party(claims: &Claims, client_id: &str) -> Result<(), TokenError> {
     let audiences = match claims.get("aud") {
         Some(Value::Array(list)) => {
@@ -77,7 +78,14 @@ fn check_authorized_party(claims: &Claims, client_id: &str) -> Result<(), TokenE
         _ => 1,
     };
     if audiences <= 1 {
-        return Ok(());
+        return match claims.get("azp") {
+            None => Ok(()),
+            Some(Value::String(azp)) if azp == client_id => Ok(()),
+            Some(_) => Err(TokenError::Audience(format!(
+                "the token's azp is not {}",
+                describe_value(client_id)
+            ))),
+        };
     }
     match claims.get("azp") {
         Some(Value::String(azp)) if azp == client_id => Ok(()),
@@ -168,6 +176,15 @@ mod tests {
         ));
         assert_eq!(check(json!({"aud": two, "azp": "client-1"})), Ok(()));
         assert_eq!(check(json!({"aud": ["client-1", "client-1"]})), Ok(()));
+    }
+
+    #[test]
+    fn an_azp_naming_another_party_is_refused_even_with_one_audience() {
+        assert!(matches!(
+            check(json!({"aud": "client-1", "azp": "other"})),
+            Err(TokenError::Audience(_))
+        ));
+        assert_eq!(check(json!({"aud": "client-1", "azp": "client-1"})), Ok(()));
     }
 
     #[test]

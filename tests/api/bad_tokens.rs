@@ -104,6 +104,15 @@ async fn a_token_for_another_audience_is_refused() {
 }
 
 #[tokio::test]
+async fn a_subject_with_characters_xml_cannot_carry_is_refused() {
+    let app = TestApp::spawn().await;
+    let token = app
+        .issuer
+        .sign(&app.issuer.claims("auth0|a\u{1}b", "app", json!({})));
+    refused(&app, token, "control characters").await;
+}
+
+#[tokio::test]
 async fn garbage_is_refused_as_malformed() {
     let app = TestApp::spawn().await;
     for garbage in ["not-a-jwt", "a.b.c", "....", "eyJ.eyJ.sig", "\u{1F600}.x.y"] {

@@ -141,6 +141,14 @@ fn aws(a: &AwsSection, key: &str, p: &mut Problems) -> Option<AwsDefaults> {
             if r.partition() != pr.partition() {
                 p.add(&k, "role and principal are in different partitions");
             }
+            if let Some(region) = &region
+                && region.partition() != r.partition()
+            {
+                p.add(
+                    &k,
+                    format!("role is not in the partition of region `{region}`"),
+                );
+            }
             allowed.push((r, pr));
         }
     }

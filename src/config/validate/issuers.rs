@@ -4,9 +4,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use url::Url;
-
-use super::{Problems, http_url, in_range, read};
+use super::{Problems, in_range, private_url, read};
 use crate::config::file::IssuerSection;
 use crate::config::settings::{IssuerKeys, IssuerSettings};
 
@@ -43,7 +41,7 @@ pub(super) fn issuer(
     );
     let keys = match (&s.jwks_uri, &s.keys_file) {
         (Some(uri), None) => {
-            let uri = p.check(&format!("{key}.jwks_uri"), jwks_url(uri))?;
+            let uri = p.check(&format!("{key}.jwks_uri"), private_url(uri, false))?;
             in_range(
                 p,
                 &format!("{key}.jwks_min_refresh_seconds"),
@@ -80,22 +78,4 @@ pub(super) fn issuer(
         algorithms,
         leeway_seconds: s.leeway_seconds,
     })
-}
-
-/// JWKS must come over HTTPS: keys fetched in clear text could be swapped in transit.
-/// Plain HTTP is allowed only to loopback, for local issuers in development and tests.
-fn jwks_url(text: &str) -> Result<Url, String> {
-    let url = http_url(text)?;
-    let loopback = match url.host() {
-        Some(url::Host::Domain(d)) => d == "localhost",
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    };
-    if url.scheme() == "http" && !loopback {
-        return Err(format!(
-            "`{text}` must use https (http is allowed only for loopback)"
-        ));
-    }
-    Ok(url)
 }

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Duration;
 
+use jsonwebtoken::Algorithm;
 use url::Url;
 
 mod clients;
@@ -66,6 +67,22 @@ pub(super) fn validate(raw: FileConfig, base: &Path) -> Result<Settings, Vec<Str
                 p.add(&format!("{key}.client_id"), "is listed twice");
             }
             clients.insert(client.client_id.clone(), client);
+        }
+    }
+    for (i, c) in raw.clients.iter().enumerate() {
+        let Some(client) = clients.get(&c.client_id) else {
+            continue;
+        };
+        let hmac = issuers
+            .iter()
+            .filter(|s| s.issuer == client.issuer)
+            .flat_map(|s| &s.algorithms)
+            .any(|a| matches!(a, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512));
+        if client.secret.is_some() && !hmac {
+            p.add(
+                &format!("clients[{i}].client_secret"),
+                "is set, but the client's issuer lists no HS256/HS384/HS512 in algorithms",
+            );
         }
     }
     if raw.clients.is_empty() {
@@ -167,7 +184,12 @@ fn saml(s: &SamlSection, base: &Path, p: &mut Problems) -> Option<SamlSettings> 
 fn sts(raw: &FileConfig, p: &mut Problems) -> Option<StsSettings> {
     let s = &raw.sts;
     let endpoint = match &s.endpoint {
-        Some(text) if !text.is_empty() => Some(p.check("sts.endpoint", http_url(text))?),
+        Some(text) if !text.is_empty() => {
+            let url = private_url(text, s.allow_http_endpoint).map_err(|e| {
+                format!("{e}; set sts.allow_http_endpoint = true for an emulator on another host")
+            });
+            Some(p.check("sts.endpoint", url)?)
+        }
         _ => None,
     };
     in_range(p, "sts.timeout_ms", s.timeout_ms, 100, 60_000);
@@ -223,4 +245,22 @@ pub(super) fn origins(p: &mut Problems, key: &str, list: &[String]) {
             );
         }
     }
+}
+
+/// JWKS documents and STS traffic (assertions, credentials) must not travel in clear text:
+/// https is required, except to loopback or where `allow_http` says so.
+pub(super) fn private_url(text: &str, allow_http: bool) -> Result<Url, String> {
+    let url = http_url(text)?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    if url.scheme() == "http" && !loopback && !allow_http {
+        return Err(format!(
+            "`{text}` must use https (http is allowed only for loopback)"
+        ));
+    }
+    Ok(url)
 }
