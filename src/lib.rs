@@ -9,6 +9,7 @@ pub mod delegation;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod rules;
 pub mod saml;
 pub mod startup;
 pub mod sts;

@@ -197,5 +197,8 @@ fn debug_output_shows_no_key_material() {
 #[test]
 fn a_weak_next_certificate_is_refused() {
     let err = SamlSigner::from_pem(KEY_PKCS8, CERT, Some(WEAK_CERT)).unwrap_err();
-    assert!(matches!(err, SamlKeyError::NextCertificateTooSmall), "{err}");
+    assert!(
+        matches!(err, SamlKeyError::NextCertificateTooSmall),
+        "{err}"
+    );
 }

@@ -1,0 +1,192 @@
+// The sandbox's prelude: evaluated once per worker runtime, before the rules.
+//
+// It installs the globals a rule may use (`configuration`, `UnauthorizedError`, `console`,
+// `setTimeout`, `clearTimeout`, `require`, `global`) and returns the engine's internal
+// functions, which stay out of the rules' reach (they are not globals).
+//
+// `host.log(kind, ruleIndex, text)` writes to the server log; `host.settled(ruleIndex)`
+// tells the engine that a rule called back.
+(function (host, configurationJson) {
+  'use strict';
+
+  const g = globalThis;
+  // Captured now, so that a rule replacing these globals cannot break the engine.
+  const { parse, stringify } = JSON;
+  const now = Date.now;
+  const MAX_LOG_CHARS = 4096;
+  const MAX_MESSAGE_CHARS = 1024;
+
+  // Index of the rule running now; console output is attributed to it.
+  let current = -1;
+
+  function truncate(text, max) {
+    return text.length > max ? text.slice(0, max) + '…' : text;
+  }
+
+  function show(value) {
+    try {
+      if (typeof value === 'string') return value;
+      if (value instanceof Error) return String(value.name) + ': ' + String(value.message);
+      if (typeof value === 'object' && value !== null) {
+        const json = stringify(value);
+        return json === undefined ? String(value) : json;
+      }
+      return String(value);
+    } catch (e) {
+      return '[unprintable]';
+    }
+  }
+
+  function format(args) {
+    let out = '';
+    for (let i = 0; i < args.length && out.length <= MAX_LOG_CHARS; i++) {
+      out += (i > 0 ? ' ' : '') + show(args[i]);
+    }
+    return truncate(out, MAX_LOG_CHARS);
+  }
+
+  const console = {};
+  for (const level of ['log', 'info', 'warn', 'error', 'debug']) {
+    console[level] = function (...args) {
+      host.log(level, current, format(args));
+    };
+  }
+  Object.freeze(console);
+
+  // Auth0's UnauthorizedError: an Error subclass usable with or without `new`.
+  function UnauthorizedError(message) {
+    if (!new.target) return new UnauthorizedError(message);
+    return Reflect.construct(Error, message === undefined ? [] : [message], new.target);
+  }
+  UnauthorizedError.prototype = Object.create(Error.prototype, {
+    constructor: { value: UnauthorizedError, writable: true, configurable: true },
+    name: { value: 'UnauthorizedError', writable: true, configurable: true },
+  });
+  Object.setPrototypeOf(UnauthorizedError, Error);
+
+  function require(name) {
+    let shown;
+    try { shown = String(name); } catch (e) { shown = '?'; }
+    throw new Error("require('" + truncate(shown, 100) + "'): modules are not available in " +
+      'rules (no network or file access)');
+  }
+
+  // Timers live here; the engine's event loop asks when the next one is due and runs it.
+  const timers = new Map();
+  let nextTimerId = 1;
+
+  function setTimeout(fn, ms, ...args) {
+    if (typeof fn !== 'function') throw new TypeError('setTimeout: the callback must be a function');
+    const delay = Number(ms);
+    const id = nextTimerId++;
+    timers.set(id, { fn, at: now() + (delay > 0 ? delay : 0), args });
+    return id;
+  }
+
+  function clearTimeout(id) {
+    timers.delete(id);
+  }
+
+  function earliestTimer() {
+    let best = null;
+    for (const [id, timer] of timers) {
+      if (best === null || timer.at < best[1].at) best = [id, timer];
+    }
+    return best;
+  }
+
+  function deepFreeze(value) {
+    if (typeof value === 'object' && value !== null) {
+      for (const key of Object.keys(value)) deepFreeze(value[key]);
+      Object.freeze(value);
+    }
+    return value;
+  }
+
+  const globals = {
+    configuration: deepFreeze(parse(configurationJson)),
+    UnauthorizedError, console, require, setTimeout, clearTimeout, global: g,
+  };
+  for (const name of Object.keys(globals)) {
+    Object.defineProperty(g, name, { value: globals[name], writable: false, configurable: false });
+  }
+
+  function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  }
+
+  function messageOf(err) {
+    try {
+      if (typeof err === 'object' && err !== null && typeof err.message === 'string' && err.message !== '') {
+        return truncate(err.message, MAX_MESSAGE_CHARS);
+      }
+      return truncate(String(err), MAX_MESSAGE_CHARS);
+    } catch (e) {
+      return 'the rule refused the request';
+    }
+  }
+
+  // The request being processed: its user and context, and the current rule's outcome.
+  let state = null;
+
+  return {
+    begin(userJson, contextJson) {
+      state = { user: parse(userJson), context: parse(contextJson), outcome: null };
+    },
+
+    // Calls rule `index`; its callback records the outcome and tells the host.
+    start(rule, index) {
+      const st = state;
+      let called = false;
+      current = index;
+      st.outcome = null;
+      const callback = function (err, user, context) {
+        if (called) {
+          host.log('second-callback', index, '');
+          return;
+        }
+        called = true;
+        if (err !== null && err !== undefined) {
+          st.outcome = ['unauthorized', messageOf(err)];
+        } else if (user !== undefined && !isObject(user)) {
+          st.outcome = ['invalid', 'passed a user that is not an object to callback'];
+        } else if (context !== undefined && !isObject(context)) {
+          st.outcome = ['invalid', 'passed a context that is not an object to callback'];
+        } else {
+          if (user !== undefined) st.user = user;
+          if (context !== undefined) st.context = context;
+          st.outcome = ['ok', ''];
+        }
+        host.settled(index);
+      };
+      rule(st.user, st.context, callback);
+    },
+
+    outcome() {
+      return state.outcome;
+    },
+
+    // Milliseconds until the next timer is due, or -1 when there is none.
+    nextTimer() {
+      const next = earliestTimer();
+      return next === null ? -1 : Math.max(0, next[1].at - now());
+    },
+
+    runTimer() {
+      const next = earliestTimer();
+      if (next === null) return;
+      timers.delete(next[0]);
+      next[1].fn(...next[1].args);
+    },
+
+    finish() {
+      return [stringify(state.user), stringify(state.context)];
+    },
+
+    end() {
+      timers.clear();
+      state = null;
+      current = -1;
+    },
+  };
+})

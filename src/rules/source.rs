@@ -1,0 +1,111 @@
+//! Turning a rule file into an expression, and reading line numbers back out of errors.
+
+/// Wraps a rule file so that it evaluates to its function.
+///
+/// Auth0 rules are written as a bare `function (user, context, callback) { … }`, which as a
+/// script would be a declaration (or, anonymous, a syntax error). Parenthesised it is an
+/// expression. The opening parenthesis shares the first line and the closing one gets a
+/// line of its own (so a trailing `// comment` cannot swallow it): line numbers in errors
+/// stay those of the file.
+pub(crate) fn wrap(source: &str) -> String {
+    let body = source.trim_end_matches(|c: char| c.is_whitespace() || c == ';');
+    let mut wrapped = String::with_capacity(body.len() + 3);
+    wrapped.push('(');
+    wrapped.push_str(body);
+    wrapped.push_str("\n)");
+    wrapped
+}
+
+/// Number of lines of a rule file, as an editor counts them.
+pub(crate) fn line_count(source: &str) -> u32 {
+    let body = source.trim_end_matches(|c: char| c.is_whitespace() || c == ';');
+    u32::try_from(body.lines().count().max(1)).unwrap_or(u32::MAX)
+}
+
+/// Finds the line of the first stack frame in `file` (`… (file:line:column)` or
+/// `at file:line:column`), as QuickJS writes `Error.prototype.stack`.
+pub(crate) fn line_in_stack(stack: &str, file: &str) -> Option<u32> {
+    if file.is_empty() {
+        return None;
+    }
+    stack.lines().find_map(|frame| {
+        frame.match_indices(file).find_map(|(at, _)| {
+            // The name must be the whole file name, not the end of a longer one.
+            let before = frame[..at].chars().next_back();
+            if !before.is_some_and(|c| c == '(' || c.is_whitespace()) {
+                return None;
+            }
+            let rest = frame[at + file.len()..].strip_prefix(':')?;
+            let end = rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len());
+            rest[..end].parse().ok()
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapping_keeps_the_function_on_its_original_lines() {
+        let wrapped = wrap("// pick the role\nfunction (user, context, callback) {\n}\n");
+        assert_eq!(
+            wrapped,
+            "(// pick the role\nfunction (user, context, callback) {\n}\n)"
+        );
+        assert_eq!(
+            wrapped.lines().nth(1),
+            Some("function (user, context, callback) {")
+        );
+    }
+
+    #[test]
+    fn wrapping_drops_trailing_semicolons_and_blank_lines() {
+        assert_eq!(
+            wrap("function f(u, c, cb) {};\n ;\n\n"),
+            "(function f(u, c, cb) {}\n)"
+        );
+    }
+
+    #[test]
+    fn a_trailing_line_comment_does_not_hide_the_closing_parenthesis() {
+        assert_eq!(wrap("function () {} // done"), "(function () {} // done\n)");
+    }
+
+    #[test]
+    fn line_count_ignores_trailing_blank_lines() {
+        assert_eq!(line_count("a\nb\nc\n\n\n"), 3);
+        assert_eq!(line_count(""), 1);
+    }
+
+    #[test]
+    fn the_line_is_read_from_a_named_frame() {
+        let stack = "    at <anonymous> (01-aws.js:3:11)\n    at start (prelude.js:140:7)\n";
+        assert_eq!(line_in_stack(stack, "01-aws.js"), Some(3));
+    }
+
+    #[test]
+    fn the_line_is_read_from_a_bare_frame() {
+        assert_eq!(
+            line_in_stack("    at 02-map.js:12:5\n", "02-map.js"),
+            Some(12)
+        );
+    }
+
+    #[test]
+    fn a_longer_file_name_ending_in_the_same_text_does_not_count() {
+        let stack = "    at f (data.js:9:1)\n    at <anonymous> (a.js:4:2)\n";
+        assert_eq!(line_in_stack(stack, "a.js"), Some(4));
+    }
+
+    #[test]
+    fn no_line_when_the_file_is_not_in_the_stack() {
+        assert_eq!(
+            line_in_stack("    at start (prelude.js:140:7)\n", "01-aws.js"),
+            None
+        );
+        assert_eq!(line_in_stack("    at 01-aws.js\n", "01-aws.js"), None);
+    }
+}
