@@ -5,6 +5,7 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 use crate::config::{IssuerKeys, Settings};
+use crate::rules::{RuleSource, RulesEngine, RulesSettings};
 use crate::saml::SamlSigner;
 use crate::sts::{StsClient, StsSettings};
 use crate::token::{IssuerConfig, KeySource, TokenVerifier};
@@ -30,6 +31,8 @@ pub enum StartupError {
     Signer(String),
     #[error("cannot build HTTP client: {0}")]
     Http(String),
+    #[error("rules: {0}")]
+    Rules(String),
 }
 
 pub struct App {
@@ -37,6 +40,7 @@ pub struct App {
     pub signer: SamlSigner,
     pub verifier: TokenVerifier,
     pub sts: StsClient,
+    pub rules: RulesEngine,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -68,11 +72,14 @@ impl App {
             retries: settings.sts.retries,
         })
         .map_err(|e| StartupError::Http(e.to_string()))?;
+        let rules = RulesEngine::new(rule_sources(&settings), rules_settings(&settings))
+            .map_err(|e| StartupError::Rules(e.to_string()))?;
         Ok(Arc::new(Self {
             settings,
             signer,
             verifier,
             sts,
+            rules,
             clock,
         }))
     }
@@ -96,5 +103,32 @@ fn issuer_config(s: &crate::config::IssuerSettings) -> IssuerConfig {
         keys,
         algorithms: s.algorithms.clone(),
         leeway_seconds: s.leeway_seconds,
+    }
+}
+
+/// The configured rule files, in order.
+pub fn rule_sources(settings: &Settings) -> Vec<RuleSource> {
+    settings
+        .rules
+        .files
+        .iter()
+        .map(|(name, source)| RuleSource {
+            name: name.clone(),
+            source: source.clone(),
+        })
+        .collect()
+}
+
+fn rules_settings(settings: &Settings) -> RulesSettings {
+    let r = &settings.rules;
+    let workers = match r.workers {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    RulesSettings {
+        timeout: r.timeout,
+        memory_limit_bytes: r.memory_limit_bytes,
+        configuration: r.configuration.expose().clone(),
+        workers,
     }
 }

@@ -176,3 +176,90 @@ fn metadata_prints_the_idp_metadata() {
     );
     assert!(xml.contains("X509Certificate"));
 }
+
+/// The example tree with the shipped example rules enabled and one more rule file.
+fn tree_with_rules(extra_rule: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let tree = example_tree();
+    let rules = tree.path().join("config/rules");
+    std::fs::create_dir(&rules).unwrap();
+    for name in ["01-aws-role-by-client.js", "02-edu-person-affiliation.js"] {
+        let from = format!("{}/config/rules/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::copy(from, rules.join(name)).unwrap();
+    }
+    std::fs::write(rules.join("extra.js"), extra_rule).unwrap();
+    let config = tree.path().join("config/delegation.toml");
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "  # \"rules/01-aws-role-by-client.js\",\n  # \"rules/02-edu-person-affiliation.js\",",
+        "  \"rules/01-aws-role-by-client.js\",\n  \"rules/02-edu-person-affiliation.js\",\n  \"rules/extra.js\",",
+    );
+    std::fs::write(&config, text).unwrap();
+    (tree, config)
+}
+
+#[test]
+fn try_rule_prints_the_aws_settings_and_attributes_the_rules_produce() {
+    let rule = "function (user, context, callback) {\n  context.addonConfiguration.aws.region = 'eu-west-1';\n  callback(null, user, context);\n}\n";
+    let (tree, config) = tree_with_rules(rule);
+    let user = tree.path().join("user.json");
+    let claims =
+        r#"{"sub": "auth0|42", "name": "Ann Lee", "nickname": "ann", "awsGroup": "staff"}"#;
+    std::fs::write(&user, claims).unwrap();
+
+    let out = run(
+        &["try-rule", "--user", user.to_str().unwrap()],
+        &config,
+        &[],
+    );
+
+    assert!(out.status.success(), "{}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["aws"]["role"],
+        "arn:aws:iam::123456789012:role/auth0-role"
+    );
+    assert_eq!(report["aws"]["region"], "eu-west-1");
+    assert_eq!(report["saml"]["name_id"], "auth0|42");
+    let attributes = &report["saml"]["attributes"];
+    assert_eq!(
+        attributes["urn:oid:1.3.6.1.4.1.5923.1.1.1.1"],
+        serde_json::json!(["staff"])
+    );
+    assert_eq!(
+        attributes["https://aws.amazon.com/SAML/Attributes/RoleSessionName"],
+        serde_json::json!(["ann"])
+    );
+}
+
+#[test]
+fn try_rule_shows_a_refusal() {
+    let rule = "function (user, context, callback) {\n  callback(new UnauthorizedError('no AWS for ' + user.name));\n}\n";
+    let (tree, config) = tree_with_rules(rule);
+    let user = tree.path().join("user.json");
+    std::fs::write(&user, r#"{"sub": "auth0|1", "name": "Bob"}"#).unwrap();
+    let out = run(
+        &["try-rule", "--user", user.to_str().unwrap()],
+        &config,
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(text(&out).contains("no AWS for Bob"), "{}", text(&out));
+}
+
+#[test]
+fn check_config_reports_a_rule_syntax_error_with_file_and_line() {
+    let rule =
+        "function (user, context, callback) {\n  var x = ;\n  callback(null, user, context);\n}\n";
+    let (_tree, config) = tree_with_rules(rule);
+    let out = run(&["check-config"], &config, &[]);
+    assert!(!out.status.success());
+    let message = text(&out);
+    assert!(message.contains("extra.js:2"), "{message}");
+}
+
+#[test]
+fn check_config_lists_the_rules_it_compiled() {
+    let (_tree, config) = tree_with_rules("function (u, c, cb) { cb(null, u, c); }");
+    let out = run(&["check-config"], &config, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("rules: 3 compiled"), "{}", text(&out));
+}

@@ -18,6 +18,30 @@ pub struct FileConfig {
     pub issuers: Vec<IssuerSection>,
     #[serde(default)]
     pub clients: Vec<ClientSection>,
+    #[serde(default)]
+    pub rules: RulesSection,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RulesSection {
+    pub files: Vec<PathBuf>,
+    pub timeout_ms: u64,
+    pub memory_limit_mb: u64,
+    pub workers: usize,
+    pub configuration: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Default for RulesSection {
+    fn default() -> Self {
+        Self {
+            files: Vec::new(),
+            timeout_ms: 1_000,
+            memory_limit_mb: 32,
+            workers: 0,
+            configuration: serde_json::Map::new(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

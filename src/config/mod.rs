@@ -11,8 +11,8 @@ use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 
 pub use settings::{
-    AwsDefaults, Client, IssuerKeys, IssuerSettings, SamlSettings, Secret, ServerSettings,
-    Settings, StsSettings,
+    AwsDefaults, Client, IssuerKeys, IssuerSettings, RulesConfig, SamlSettings, Secret,
+    ServerSettings, Settings, StsSettings,
 };
 
 /// Why the configuration cannot be used.

@@ -17,6 +17,20 @@ pub struct Settings {
     pub issuers: Vec<IssuerSettings>,
     /// By `client_id`.
     pub clients: BTreeMap<String, Client>,
+    pub rules: RulesConfig,
+}
+
+/// Rule files, read at start, in the order they run.
+#[derive(Debug)]
+pub struct RulesConfig {
+    /// (file name, source text).
+    pub files: Vec<(String, String)>,
+    pub timeout: Duration,
+    pub memory_limit_bytes: usize,
+    /// Worker threads running rules; 0 means one per CPU.
+    pub workers: usize,
+    /// The rules' global `configuration` object. Often holds secrets: never logged.
+    pub configuration: Secret<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[derive(Debug)]
@@ -95,21 +109,21 @@ pub struct AwsDefaults {
     pub audience: Option<String>,
 }
 
-/// Secret bytes that never show in `Debug` output or logs.
+/// A secret (bytes by default) that never shows in `Debug` output or logs.
 #[derive(Clone)]
-pub struct Secret(Vec<u8>);
+pub struct Secret<T = Vec<u8>>(T);
 
-impl Secret {
-    pub fn new(bytes: Vec<u8>) -> Self {
-        Self(bytes)
+impl<T> Secret<T> {
+    pub fn new(value: T) -> Self {
+        Self(value)
     }
 
-    pub fn expose(&self) -> &[u8] {
+    pub fn expose(&self) -> &T {
         &self.0
     }
 }
 
-impl fmt::Debug for Secret {
+impl<T> fmt::Debug for Secret<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret(<redacted>)")
     }

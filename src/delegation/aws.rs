@@ -1,7 +1,8 @@
 //! The AWS settings that apply to one request: the target's defaults, then what the request
-//! may choose (through the allowlist).
+//! may choose (through the allowlist), then what rules set in
+//! `context.addonConfiguration.aws`.
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::DelegationRequest;
 use crate::config::AwsDefaults;
@@ -21,8 +22,20 @@ pub struct ResolvedAws {
     pub audience: Option<String>,
 }
 
-impl ResolvedAws {
-    pub fn resolve(defaults: &AwsDefaults, req: &DelegationRequest) -> Result<Self, ApiError> {
+/// The settings before rules run: what `context.addonConfiguration.aws` starts as.
+#[derive(Debug, Clone)]
+pub struct AwsPrefill {
+    role: Option<RoleArn>,
+    principal: Option<PrincipalArn>,
+    region: Option<Region>,
+    lifetime_in_seconds: u32,
+    mappings: Mappings,
+    saml_issuer: Option<String>,
+    audience: Option<String>,
+}
+
+impl AwsPrefill {
+    pub fn new(defaults: &AwsDefaults, req: &DelegationRequest) -> Result<Self, ApiError> {
         let (role, principal) = match (&req.role, &req.principal) {
             (None, None) => (defaults.role.clone(), defaults.principal.clone()),
             (Some(role), Some(principal)) => {
@@ -44,32 +57,10 @@ impl ResolvedAws {
                 ));
             }
         };
-        let (Some(role), Some(principal)) = (role, principal) else {
-            return Err(ApiError::Internal(format!(
-                "client `{}` has no AWS role and principal configured",
-                req.target
-            )));
-        };
-        if role.partition() != principal.partition() {
-            return Err(ApiError::Internal(
-                "role and principal are in different AWS partitions".into(),
-            ));
-        }
-        let region = match &defaults.region {
-            Some(region) => region.clone(),
-            None => Region::parse(role.partition().default_region())
-                .map_err(|e| ApiError::Internal(e.to_string()))?,
-        };
-        if region.partition() != role.partition() {
-            return Err(ApiError::Internal(format!(
-                "region {region} is not in the role's partition {}",
-                role.partition()
-            )));
-        }
         Ok(Self {
             role,
             principal,
-            region,
+            region: defaults.region.clone(),
             lifetime_in_seconds: defaults.lifetime_in_seconds,
             mappings: defaults
                 .mappings
@@ -80,16 +71,150 @@ impl ResolvedAws {
         })
     }
 
+    /// `context.addonConfiguration.aws` as rules see it, with Auth0's key names.
+    pub fn to_json(&self) -> Value {
+        let mappings: Map<String, Value> = self
+            .mappings
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        let mut aws = json!({
+            "lifetime_in_seconds": self.lifetime_in_seconds,
+            "mappings": mappings,
+        });
+        let mut put = |key: &str, value: Option<String>| {
+            if let (Some(v), Some(obj)) = (value, aws.as_object_mut()) {
+                obj.insert(key.into(), Value::String(v));
+            }
+        };
+        put("role", self.role.as_ref().map(|r| r.to_string()));
+        put("principal", self.principal.as_ref().map(|p| p.to_string()));
+        put("region", self.region.as_ref().map(|r| r.to_string()));
+        aws
+    }
+
+    /// The final settings: every key rules set in `aws` (an object, when rules ran)
+    /// replaces the prefilled value; keys they removed fall back to it.
+    pub fn resolve(self, aws: Option<&Value>, target: &str) -> Result<ResolvedAws, ApiError> {
+        let set = RuleValues(aws.and_then(Value::as_object));
+        let role = set.parse("role", RoleArn::parse)?.or(self.role);
+        let principal = set
+            .parse("principal", PrincipalArn::parse)?
+            .or(self.principal);
+        let (Some(role), Some(principal)) = (role, principal) else {
+            return Err(ApiError::Internal(format!(
+                "client `{target}` has no AWS role and principal: set aws.role and aws.principal in its configuration or in a rule"
+            )));
+        };
+        if role.partition() != principal.partition() {
+            return Err(ApiError::Internal(format!(
+                "role {role} and principal {principal} are in different AWS partitions"
+            )));
+        }
+        let region = match set.parse("region", Region::parse)?.or(self.region) {
+            Some(region) => region,
+            None => Region::parse(role.partition().default_region())
+                .map_err(|e| ApiError::Internal(e.to_string()))?,
+        };
+        if region.partition() != role.partition() {
+            return Err(ApiError::Internal(format!(
+                "region {region} is not in the role's partition {}",
+                role.partition()
+            )));
+        }
+        Ok(ResolvedAws {
+            role,
+            principal,
+            region,
+            lifetime_in_seconds: set.lifetime()?.unwrap_or(self.lifetime_in_seconds),
+            mappings: set.mappings()?.unwrap_or(self.mappings),
+            saml_issuer: self.saml_issuer,
+            audience: self.audience,
+        })
+    }
+}
+
+/// What rules left in `context.addonConfiguration.aws`; every problem names the key.
+struct RuleValues<'a>(Option<&'a Map<String, Value>>);
+
+impl RuleValues<'_> {
+    fn get(&self, key: &str) -> Option<&Value> {
+        self.0.and_then(|m| m.get(key)).filter(|v| !v.is_null())
+    }
+
+    fn bad(key: &str, problem: impl std::fmt::Display) -> ApiError {
+        ApiError::Internal(format!(
+            "rules set context.addonConfiguration.aws.{key}: {problem}"
+        ))
+    }
+
+    fn parse<T, E: std::fmt::Display>(
+        &self,
+        key: &str,
+        parse: impl Fn(&str) -> Result<T, E>,
+    ) -> Result<Option<T>, ApiError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => parse(s).map(Some).map_err(|e| Self::bad(key, e)),
+            Some(_) => Err(Self::bad(key, "not a string")),
+        }
+    }
+
+    fn lifetime(&self) -> Result<Option<u32>, ApiError> {
+        let key = "lifetime_in_seconds";
+        let Some(value) = self.get(key) else {
+            return Ok(None);
+        };
+        // Rules may hold numbers as strings, as Auth0's dashboard stored them.
+        let number = match value {
+            Value::Number(n) => n.as_u64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        };
+        match number.and_then(|n| u32::try_from(n).ok()) {
+            Some(n) if (900..=43_200).contains(&n) => Ok(Some(n)),
+            _ => Err(Self::bad(
+                key,
+                "must be a whole number of seconds in 900..=43200",
+            )),
+        }
+    }
+
+    fn mappings(&self) -> Result<Option<Mappings>, ApiError> {
+        let Some(value) = self.get("mappings") else {
+            return Ok(None);
+        };
+        let Value::Object(map) = value else {
+            return Err(Self::bad("mappings", "not an object"));
+        };
+        map.iter()
+            .map(|(name, property)| match property {
+                Value::String(p) if !p.is_empty() && !name.is_empty() => {
+                    Ok((name.clone(), p.clone()))
+                }
+                _ => Err(Self::bad(
+                    "mappings",
+                    format!("`{name}` must map to a property name"),
+                )),
+            })
+            .collect::<Result<_, _>>()
+            .map(Some)
+    }
+}
+
+impl ResolvedAws {
     /// Sets `awsrole` to the chosen pair and derives `rolesessionname` as Auth0 did (from
-    /// nickname, name, email, user_id). Both overwrite id_token claims of the same name, so
-    /// a claim cannot pick the role. The session name is a label for people reading
-    /// CloudTrail, not an identity: users can often edit their nickname, and two users can
-    /// share one. Policies must key on `${saml:sub}`, which is `sub`.
+    /// nickname, name, email, user_id), unless a rule set them. The session name is a label
+    /// for people reading CloudTrail, not an identity: users can often edit their nickname,
+    /// and two users can share one. Policies must key on `${saml:sub}`, which is `sub`.
     pub fn fill_user_defaults(&self, user: &mut Map<String, Value>) {
-        let pair = format!("{},{}", self.role, self.principal);
-        user.insert("awsrole".into(), Value::String(pair));
-        user.remove("rolesessionname");
-        let name = saml::default_session_name(user);
-        user.insert("rolesessionname".into(), Value::String(name));
+        if !user.contains_key("awsrole") {
+            let pair = format!("{},{}", self.role, self.principal);
+            user.insert("awsrole".into(), Value::String(pair));
+        }
+        if !user.contains_key("rolesessionname") {
+            let name = saml::default_session_name(user);
+            user.insert("rolesessionname".into(), Value::String(name));
+        }
     }
 }

@@ -1,18 +1,20 @@
 //! One delegation, from checked parameters to STS credentials (DESIGN §1).
 
 mod aws;
+mod context;
 mod request;
 
 use std::sync::Arc;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-pub use aws::ResolvedAws;
+pub use aws::{AwsPrefill, ResolvedAws};
 pub use request::{DelegationRequest, RequestInfo, truncate};
 
 use crate::app::App;
+use crate::config::Client;
 use crate::error::ApiError;
-use crate::saml::{self, ResponseParams};
+use crate::saml::{self, ResponseParams, SamlAttribute};
 use crate::sts::{AssumeRoleWithSaml, StsResult};
 use crate::token::Expected;
 
@@ -23,6 +25,16 @@ pub struct Outcome {
     pub role: Option<String>,
 }
 
+/// Everything decided before signing: the AWS settings, the user after rules, and the
+/// SAML attributes.
+#[derive(Debug)]
+pub struct Prepared {
+    pub user_id: String,
+    pub aws: ResolvedAws,
+    pub user: Map<String, Value>,
+    pub attributes: Vec<SamlAttribute>,
+}
+
 /// Runs the whole flow for an already-parsed request.
 pub async fn delegate(
     app: &Arc<App>,
@@ -31,13 +43,12 @@ pub async fn delegate(
     deadline: tokio::time::Instant,
 ) -> Result<StsResult, ApiError> {
     let (caller, target) = req.resolve_clients(&app.settings.clients)?;
-    let defaults = req.aws_defaults(target)?;
+    let prefill = AwsPrefill::new(req.aws_defaults(target)?, req)?;
 
-    let secret = caller.secret.as_ref().map(|s| s.expose());
     let expected = Expected {
         issuer: &caller.issuer,
         client_id: &caller.client_id,
-        client_secret: secret,
+        client_secret: caller.secret.as_ref().map(|s| s.expose().as_slice()),
     };
     let now = app.clock.now();
     let claims = app
@@ -45,38 +56,18 @@ pub async fn delegate(
         .verify(&req.id_token, &expected, now.unix_timestamp())
         .await?;
 
-    let mut user = claims;
-    let user_id = match user.get("sub") {
-        Some(Value::String(sub)) => sub.clone(),
-        _ => return Err(ApiError::InvalidGrant("id_token has no `sub` claim".into())),
-    };
-    // `sub` is the NameID, `${saml:sub}` in IAM policies. Replacing characters XML cannot
-    // carry would let two distinct subjects share one identity, so such a token is refused.
-    if !saml::is_xml_text(&user_id) {
-        return Err(ApiError::InvalidGrant(
-            "id_token `sub` holds control characters that SAML cannot carry".into(),
-        ));
-    }
-    user.insert("user_id".into(), Value::String(user_id.clone()));
-    outcome.subject = Some(user_id.clone());
-
-    let aws = ResolvedAws::resolve(defaults, req)?;
-    outcome.role = Some(aws.role.to_string());
-    aws.fill_user_defaults(&mut user);
-
-    let attributes = saml::compute_attributes(&user, &aws.mappings)
-        .map_err(|e| ApiError::Internal(format!("SAML attributes: {e}")))?;
-    let partition = aws.role.partition();
-    let issuer = aws
-        .saml_issuer
-        .as_deref()
-        .unwrap_or(&app.settings.saml.issuer);
+    let prepared = prepare(app, req, caller, prefill, claims, outcome).await?;
+    let partition = prepared.aws.role.partition();
+    let aws = &prepared.aws;
     let params = ResponseParams {
-        issuer,
-        subject: &user_id,
+        issuer: aws
+            .saml_issuer
+            .as_deref()
+            .unwrap_or(&app.settings.saml.issuer),
+        subject: &prepared.user_id,
         recipient: partition.saml_recipient(),
         audience: aws.audience.as_deref().unwrap_or(partition.saml_audience()),
-        attributes: &attributes,
+        attributes: &prepared.attributes,
         issued_at: now,
         lifetime: app.settings.saml.lifetime,
     };
@@ -91,4 +82,44 @@ pub async fn delegate(
         duration_seconds: aws.lifetime_in_seconds,
     };
     Ok(app.sts.assume_role_with_saml(&call, deadline).await?)
+}
+
+/// From verified claims to the final AWS settings and SAML attributes: builds `user` and
+/// `context`, runs the rules, and applies what they set. Shared with `try-rule`.
+pub async fn prepare(
+    app: &App,
+    req: &DelegationRequest,
+    caller: &Client,
+    prefill: AwsPrefill,
+    claims: Map<String, Value>,
+    outcome: &mut Outcome,
+) -> Result<Prepared, ApiError> {
+    let user_id = match claims.get("sub") {
+        Some(Value::String(sub)) if !sub.is_empty() => sub.clone(),
+        _ => return Err(ApiError::InvalidGrant("id_token has no `sub` claim".into())),
+    };
+    // `sub` is the NameID, `${saml:sub}` in IAM policies. Replacing characters XML cannot
+    // carry would let two distinct subjects share one identity, so such a token is refused.
+    if !saml::is_xml_text(&user_id) {
+        return Err(ApiError::InvalidGrant(
+            "id_token `sub` holds control characters that SAML cannot carry".into(),
+        ));
+    }
+    outcome.subject = Some(user_id.clone());
+
+    let user = context::user_from_claims(claims, &user_id);
+    let rule_context = context::rule_context(req, caller, &prefill);
+    let (mut user, rule_context) = context::run_rules(&app.rules, user, rule_context).await?;
+
+    let aws = prefill.resolve(context::aws_from_context(&rule_context), &req.target)?;
+    outcome.role = Some(aws.role.to_string());
+    aws.fill_user_defaults(&mut user);
+    let attributes = saml::compute_attributes(&user, &aws.mappings)
+        .map_err(|e| ApiError::Internal(format!("SAML attributes: {e}")))?;
+    Ok(Prepared {
+        user_id,
+        aws,
+        user,
+        attributes,
+    })
 }

@@ -4,19 +4,10 @@ use std::process::{Command, Stdio};
 use serde_json::{Value, json};
 
 use crate::helpers::*;
-use crate::saml_verify::{verify_like_aws, verify_with_xmlsec1};
 use crate::test_app::TestApp;
 
 const ROLE_ATTR: &str = "https://aws.amazon.com/SAML/Attributes/Role";
 const SESSION_ATTR: &str = "https://aws.amazon.com/SAML/Attributes/RoleSessionName";
-
-/// Checks the last SAML Response sent to STS with both verifiers; returns the SP's view.
-async fn verified_response(app: &TestApp) -> Value {
-    let xml = app.sts.last_saml_response();
-    verify_with_xmlsec1(&xml, &app.cert_pem).expect("xmlsec1 rejected the Response");
-    verify_like_aws(&xml, &app.cert_pem, SAML_ISSUER, AWS_SAML, AWS_SAML)
-        .expect("SP rejected the Response")
-}
 
 /// Uses the credentials with boto3 against moto: proves STS really issued them.
 fn caller_identity(credentials: &Value) -> Value {
@@ -74,7 +65,7 @@ async fn the_seed_curl_request_returns_credentials_that_sts_honours() {
     let identity = caller_identity(&json);
     assert_eq!(identity["Arn"], arn);
 
-    let sp = verified_response(&app).await;
+    let sp = app.verified_response();
     assert_eq!(sp["name_id"], "auth0|123");
     assert_eq!(
         sp["attributes"][ROLE_ATTR],
@@ -101,7 +92,7 @@ async fn claims_with_markup_and_non_ascii_text_survive_escaping_and_signing() {
     let response = app.post_json(&body).await;
 
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
-    let sp = verified_response(&app).await;
+    let sp = app.verified_response();
     assert_eq!(sp["name_id"], sub);
     let name_attr = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier";
     assert_eq!(sp["attributes"][name_attr], json!([tricky]));
@@ -134,7 +125,7 @@ async fn a_form_encoded_request_like_auth0_js_v7_works() {
     let json: Value = response.json().await.unwrap();
     let arn = json["AssumedRoleUser"]["Arn"].as_str().unwrap();
     assert!(arn.ends_with(":assumed-role/auth0-role/jane"), "{arn}");
-    assert_eq!(verified_response(&app).await["name_id"], "auth0|form");
+    assert_eq!(app.verified_response()["name_id"], "auth0|form");
 }
 
 #[tokio::test]

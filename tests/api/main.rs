@@ -7,6 +7,7 @@ mod delegation;
 mod helpers;
 mod logs;
 mod metadata;
+mod rules;
 #[path = "../support/saml_verify.rs"]
 mod saml_verify;
 mod sts_faults;

@@ -95,6 +95,7 @@ async fn an_unreachable_sts_is_unavailable() {
         StsFront::start().await,
         "",
         Some(&endpoint),
+        &[],
     )
     .await;
     assert_error(post(&app).await, 503, "temporarily_unavailable").await;

@@ -106,7 +106,14 @@ impl TestApp {
     pub async fn spawn_with(extra: &str) -> Self {
         let issuer = Issuer::start().await;
         let sts = StsFront::start().await;
-        Self::spawn_custom(issuer, sts, extra, None).await
+        Self::spawn_custom(issuer, sts, extra, None, &[]).await
+    }
+
+    /// Starts the server with these files written beside its configuration (rule files).
+    pub async fn spawn_with_files(extra: &str, files: &[(&str, &str)]) -> Self {
+        let issuer = Issuer::start().await;
+        let sts = StsFront::start().await;
+        Self::spawn_custom(issuer, sts, extra, None, files).await
     }
 
     /// Full control: the STS endpoint may be replaced (e.g. by a closed port).
@@ -115,12 +122,16 @@ impl TestApp {
         sts: StsFront,
         extra: &str,
         sts_endpoint: Option<&str>,
+        files: &[(&str, &str)],
     ) -> Self {
         crate::logs::captured_logs();
         let dir = tempfile::tempdir().unwrap();
         let (key, cert) = saml_key_pem();
         std::fs::write(dir.path().join("saml.key"), key).unwrap();
         std::fs::write(dir.path().join("saml.crt"), cert).unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
         let config = BASE_CONFIG
             .replace("{sts}", sts_endpoint.unwrap_or(&sts.url))
             .replace("{issuer}", &issuer.issuer)
@@ -140,7 +151,10 @@ impl TestApp {
         ));
         let mut app = Self {
             address,
-            http: reqwest::Client::new(),
+            http: reqwest::Client::builder()
+                .user_agent("delegation-tests/1.0")
+                .build()
+                .unwrap(),
             issuer,
             sts,
             _dir: dir,
@@ -183,6 +197,14 @@ impl TestApp {
             .send()
             .await
             .unwrap()
+    }
+
+    /// Checks the last SAML Response sent to STS with both verifiers; returns the SP's view.
+    pub fn verified_response(&self) -> Value {
+        let xml = self.sts.last_saml_response();
+        verify_with_xmlsec1(&xml, &self.cert_pem).expect("xmlsec1 rejected the Response");
+        verify_like_aws(&xml, &self.cert_pem, SAML_ISSUER, AWS_SAML, AWS_SAML)
+            .expect("SP rejected the Response")
     }
 
     /// The signing certificate as published in the metadata, as PEM.

@@ -13,7 +13,7 @@ mod issuers;
 use clients::client;
 use issuers::issuer;
 
-use super::file::{FileConfig, SamlSection};
+use super::file::{FileConfig, RulesSection, SamlSection};
 use super::settings::*;
 
 /// Problems found so far, each prefixed with the key it concerns.
@@ -88,8 +88,10 @@ pub(super) fn validate(raw: FileConfig, base: &Path) -> Result<Settings, Vec<Str
     if raw.clients.is_empty() {
         p.add("clients", "at least one [[clients]] entry is required");
     }
+    let rules = rules(&raw.rules, base, &mut p);
     match (server, saml, sts) {
         (Some(server), Some(saml), Some(sts)) if p.0.is_empty() => Ok(Settings {
+            rules,
             server,
             saml,
             sts,
@@ -263,4 +265,31 @@ pub(super) fn private_url(text: &str, allow_http: bool) -> Result<Url, String> {
         ));
     }
     Ok(url)
+}
+
+fn rules(r: &RulesSection, base: &Path, p: &mut Problems) -> RulesConfig {
+    in_range(p, "rules.timeout_ms", r.timeout_ms, 10, 30_000);
+    in_range(p, "rules.memory_limit_mb", r.memory_limit_mb, 1, 1024);
+    in_range(p, "rules.workers", r.workers as u64, 0, 64);
+    let mut files = Vec::new();
+    for (i, path) in r.files.iter().enumerate() {
+        let name = path.display().to_string();
+        if files.iter().any(|(n, _): &(String, String)| *n == name) {
+            p.add(
+                &format!("rules.files[{i}]"),
+                format!("`{name}` is listed twice"),
+            );
+        }
+        if let Some(source) = read(p, &format!("rules.files[{i}]"), base, path) {
+            files.push((name, source));
+        }
+    }
+    RulesConfig {
+        files,
+        timeout: Duration::from_millis(r.timeout_ms),
+        memory_limit_bytes: usize::try_from(r.memory_limit_mb.min(1024) << 20)
+            .unwrap_or(usize::MAX),
+        workers: r.workers,
+        configuration: Secret::new(r.configuration.clone()),
+    }
 }

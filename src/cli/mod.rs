@@ -1,5 +1,7 @@
 //! The command line (DESIGN §8).
 
+mod try_rule;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -45,6 +47,19 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Run the rules for a user (a JSON object of id_token claims, with `sub`) and print the
+    /// resulting AWS settings and SAML attributes. STS is not called.
+    TryRule {
+        /// JSON file with the user's claims.
+        #[arg(long)]
+        user: PathBuf,
+        /// The calling client (may be left out when only one is configured).
+        #[arg(long)]
+        client: Option<String>,
+        /// The target client (default: the calling client).
+        #[arg(long)]
+        target: Option<String>,
+    },
     /// Print the IdP metadata XML to upload to IAM as the SAML provider.
     Metadata {
         /// Use this client's SAML issuer instead of the server-wide one.
@@ -64,6 +79,17 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             force,
         } => keygen(&out, &common_name, force),
         Command::Metadata { client } => metadata(&cli.config, client.as_deref()),
+        Command::TryRule {
+            user,
+            client,
+            target,
+        } => {
+            let app = load_app(&cli.config)?;
+            let report =
+                try_rule::try_rule(&app, &user, client.as_deref(), target.as_deref()).await?;
+            println!("{report}");
+            Ok(())
+        }
     }
 }
 
@@ -121,6 +147,11 @@ fn summary(s: &Settings, key_bits: usize) -> String {
             c.allowed_callers.len()
         );
     }
+    let names: Vec<&str> = s.rules.files.iter().map(|(n, _)| n.as_str()).collect();
+    out += &match names.len() {
+        0 => "  rules: none\n".to_owned(),
+        n => format!("  rules: {n} compiled, in order: {}\n", names.join(", ")),
+    };
     out
 }
 

@@ -1,0 +1,80 @@
+//! `try-rule`: runs the rules for a given user, as `/delegation` would, and prints the
+//! resulting AWS settings and SAML attributes, without calling STS — what Auth0's "Try this
+//! rule" was for.
+
+use std::path::Path;
+
+use serde_json::{Map, Value, json};
+
+use crate::app::App;
+use crate::delegation::{self, AwsPrefill, DelegationRequest, Outcome, RequestInfo};
+
+pub async fn try_rule(
+    app: &App,
+    user_file: &Path,
+    client: Option<&str>,
+    target: Option<&str>,
+) -> Result<String, String> {
+    let text = std::fs::read_to_string(user_file)
+        .map_err(|e| format!("cannot read {}: {e}", user_file.display()))?;
+    let claims: Map<String, Value> = serde_json::from_str(&text)
+        .map_err(|e| format!("{} is not a JSON object: {e}", user_file.display()))?;
+    let clients = &app.settings.clients;
+    let client_id = match client {
+        Some(id) => id.to_owned(),
+        None if clients.len() == 1 => clients.keys().next().cloned().unwrap_or_default(),
+        None => return Err("several clients are configured: name one with --client".into()),
+    };
+    let target = target.unwrap_or(&client_id).to_owned();
+    let mut body = Map::new();
+    body.insert("client_id".into(), json!(client_id));
+    body.insert("target".into(), json!(target));
+    body.insert("api_type".into(), json!("aws"));
+    let req = DelegationRequest {
+        client_id,
+        target,
+        id_token: String::new(),
+        role: None,
+        principal: None,
+        body,
+        info: RequestInfo {
+            ip: "127.0.0.1".into(),
+            user_agent: Some("delegation-server try-rule".into()),
+            hostname: None,
+        },
+    };
+    let fail = |e: crate::error::ApiError| match e {
+        crate::error::ApiError::Internal(detail) => detail,
+        other => format!("{} ({})", other, other.code()),
+    };
+    let (caller, target) = req.resolve_clients(clients).map_err(fail)?;
+    let prefill = AwsPrefill::new(req.aws_defaults(target).map_err(fail)?, &req).map_err(fail)?;
+    let mut outcome = Outcome::default();
+    let prepared = delegation::prepare(app, &req, caller, prefill, claims, &mut outcome)
+        .await
+        .map_err(fail)?;
+    let aws = &prepared.aws;
+    let attributes: Map<String, Value> = prepared
+        .attributes
+        .iter()
+        .map(|a| (a.name.clone(), json!(a.values)))
+        .collect();
+    let mappings: Map<String, Value> = aws
+        .mappings
+        .iter()
+        .map(|(k, v)| (k.clone(), json!(v)))
+        .collect();
+    let report = json!({
+        "rules": app.rules.rule_names(),
+        "aws": {
+            "role": aws.role.as_str(),
+            "principal": aws.principal.as_str(),
+            "region": aws.region.as_str(),
+            "lifetime_in_seconds": aws.lifetime_in_seconds,
+            "mappings": mappings,
+        },
+        "saml": { "name_id": prepared.user_id, "attributes": attributes },
+        "user": prepared.user,
+    });
+    serde_json::to_string_pretty(&report).map_err(|e| e.to_string())
+}

@@ -1,0 +1,89 @@
+//! The `user` and `context` objects rules see (Auth0's shapes), and running the rules.
+
+use serde_json::{Map, Value, json};
+
+use super::DelegationRequest;
+use super::aws::AwsPrefill;
+use crate::config::Client;
+use crate::error::ApiError;
+use crate::rules::{RuleFailure, RulesEngine};
+
+/// Claims that only the server (or a rule) may set: a token cannot choose its own role,
+/// session name or user id.
+const SERVER_SET: [&str; 3] = ["user_id", "awsrole", "rolesessionname"];
+
+/// Parameters kept out of `context.request.body`: rules get the verified claims in `user`,
+/// and a token handed to rule code could end up in a log line.
+const HIDDEN_PARAMS: [&str; 3] = ["id_token", "refresh_token", "client_secret"];
+
+/// The id_token's claims plus `user_id` (= `sub`).
+pub fn user_from_claims(mut claims: Map<String, Value>, user_id: &str) -> Map<String, Value> {
+    for key in SERVER_SET {
+        claims.remove(key);
+    }
+    claims.insert("user_id".into(), Value::String(user_id.to_owned()));
+    claims
+}
+
+/// Auth0's rule `context` for a delegation.
+pub fn rule_context(
+    req: &DelegationRequest,
+    caller: &Client,
+    aws: &AwsPrefill,
+) -> Map<String, Value> {
+    let mut body = req.body.clone();
+    for key in HIDDEN_PARAMS {
+        body.remove(key);
+    }
+    let context = json!({
+        "clientID": caller.client_id,
+        "clientName": caller.name.clone().unwrap_or_else(|| caller.client_id.clone()),
+        "protocol": "delegation",
+        "request": {
+            "body": body,
+            "query": {},
+            "ip": req.info.ip,
+            "userAgent": req.info.user_agent,
+            "hostname": req.info.hostname,
+        },
+        "addonConfiguration": { "aws": aws.to_json() },
+    });
+    match context {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+/// Runs the rules; the result is the (user, context) the last rule passed on.
+pub async fn run_rules(
+    rules: &RulesEngine,
+    user: Map<String, Value>,
+    context: Map<String, Value>,
+) -> Result<(Map<String, Value>, Map<String, Value>), ApiError> {
+    if rules.is_empty() {
+        return Ok((user, context));
+    }
+    match rules.run(user, context).await {
+        Ok(out) => Ok((out.user, out.context)),
+        Err(RuleFailure::Unauthorized { rule, message }) => {
+            tracing::info!(rule, "a rule refused the request");
+            Err(ApiError::Unauthorized(if message.is_empty() {
+                "a rule refused the request".into()
+            } else {
+                message
+            }))
+        }
+        Err(RuleFailure::Failed { rule, reason }) => {
+            Err(ApiError::Internal(format!("rule {rule} failed: {reason}")))
+        }
+        Err(RuleFailure::Busy) => Err(ApiError::Unavailable {
+            description: "the server is busy running rules; retry".into(),
+            retry_after: std::time::Duration::from_secs(1),
+        }),
+    }
+}
+
+/// `context.addonConfiguration.aws` after the rules, if they left an object there.
+pub fn aws_from_context(context: &Map<String, Value>) -> Option<&Value> {
+    context.get("addonConfiguration")?.get("aws")
+}
