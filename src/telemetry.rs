@@ -2,9 +2,10 @@
 
 use tracing_subscriber::EnvFilter;
 
-pub fn init(json: bool) {
+/// `default` applies when `DELEGATION_LOG` is not set.
+pub fn init(json: bool, default: &str) {
     let filter =
-        EnvFilter::try_from_env("DELEGATION_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+        EnvFilter::try_from_env("DELEGATION_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

@@ -84,6 +84,8 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             client,
             target,
         } => {
+            // What rules print with console.log is the point of trying them.
+            telemetry::init(false, "warn,delegation_server::rules=debug");
             let app = load_app(&cli.config)?;
             let report =
                 try_rule::try_rule(&app, &user, client.as_deref(), target.as_deref()).await?;
@@ -100,7 +102,7 @@ fn load_app(path: &Path) -> Result<Arc<App>, String> {
 
 async fn serve(path: &Path) -> Result<(), String> {
     let app = load_app(path)?;
-    telemetry::init(app.settings.server.json_logs);
+    telemetry::init(app.settings.server.json_logs, "info");
     let addr = app.settings.server.listen;
     let listener = tokio::net::TcpListener::bind(addr)
         .await

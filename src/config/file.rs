@@ -53,6 +53,7 @@ pub struct ServerSection {
     pub request_timeout_ms: u64,
     pub cors_origins: Vec<String>,
     pub log_format: String,
+    pub forwarded_hops: usize,
 }
 
 impl Default for ServerSection {
@@ -64,6 +65,7 @@ impl Default for ServerSection {
             request_timeout_ms: 10_000,
             cors_origins: Vec::new(),
             log_format: "text".into(),
+            forwarded_hops: 0,
         }
     }
 }

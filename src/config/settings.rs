@@ -42,6 +42,9 @@ pub struct ServerSettings {
     /// Origins allowed for every client, in addition to each client's own.
     pub cors_origins: Vec<String>,
     pub json_logs: bool,
+    /// Trusted proxies in front of the server that append to `X-Forwarded-For`; the
+    /// client's address is the entry this many places from the right. 0: the peer address.
+    pub forwarded_hops: usize,
 }
 
 #[derive(Debug)]

@@ -96,7 +96,15 @@ impl AwsPrefill {
     /// The final settings: every key rules set in `aws` (an object, when rules ran)
     /// replaces the prefilled value; keys they removed fall back to it.
     pub fn resolve(self, aws: Option<&Value>, target: &str) -> Result<ResolvedAws, ApiError> {
-        let set = RuleValues(aws.and_then(Value::as_object));
+        let set = match aws {
+            None => RuleValues(None),
+            Some(Value::Object(map)) => RuleValues(Some(map)),
+            Some(_) => {
+                return Err(ApiError::Internal(
+                    "rules left context.addonConfiguration.aws that is not an object".into(),
+                ));
+            }
+        };
         let role = set.parse("role", RoleArn::parse)?.or(self.role);
         let principal = set
             .parse("principal", PrincipalArn::parse)?
@@ -138,8 +146,9 @@ impl AwsPrefill {
 struct RuleValues<'a>(Option<&'a Map<String, Value>>);
 
 impl RuleValues<'_> {
+    /// A key the rules left out (or set to `undefined`) keeps the configured value.
     fn get(&self, key: &str) -> Option<&Value> {
-        self.0.and_then(|m| m.get(key)).filter(|v| !v.is_null())
+        self.0.and_then(|m| m.get(key))
     }
 
     fn bad(key: &str, problem: impl std::fmt::Display) -> ApiError {
@@ -156,6 +165,7 @@ impl RuleValues<'_> {
         match self.get(key) {
             None => Ok(None),
             Some(Value::String(s)) => parse(s).map(Some).map_err(|e| Self::bad(key, e)),
+            // `null` also stands for NaN and Infinity after JSON: never a silent default.
             Some(_) => Err(Self::bad(key, "not a string")),
         }
     }
@@ -189,7 +199,7 @@ impl RuleValues<'_> {
         };
         map.iter()
             .map(|(name, property)| match property {
-                Value::String(p) if !p.is_empty() && !name.is_empty() => {
+                Value::String(p) if !p.trim().is_empty() && !name.trim().is_empty() => {
                     Ok((name.clone(), p.clone()))
                 }
                 _ => Err(Self::bad(

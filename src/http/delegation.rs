@@ -97,7 +97,8 @@ async fn run(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     let parsed = RequestBody::parse(content_type, &bytes)?;
-    let req = DelegationRequest::from_body(parsed, request_info(peer, headers))?;
+    let hops = app.settings.server.forwarded_hops;
+    let req = DelegationRequest::from_body(parsed, request_info(peer, headers, hops))?;
     *ids = (
         Some(delegation::truncate(&req.client_id)),
         Some(delegation::truncate(&req.target)),
@@ -120,7 +121,7 @@ async fn run(
     Ok(response)
 }
 
-fn request_info(peer: SocketAddr, headers: &HeaderMap) -> RequestInfo {
+fn request_info(peer: SocketAddr, headers: &HeaderMap, forwarded_hops: usize) -> RequestInfo {
     let text = |name: header::HeaderName| {
         headers
             .get(name)
@@ -128,8 +129,53 @@ fn request_info(peer: SocketAddr, headers: &HeaderMap) -> RequestInfo {
             .map(str::to_owned)
     };
     RequestInfo {
-        ip: peer.ip().to_string(),
+        ip: client_ip(peer, headers, forwarded_hops),
         user_agent: text(header::USER_AGENT),
         hostname: text(header::HOST),
+    }
+}
+
+/// The client's address. Behind `hops` trusted proxies, each appending the address it saw
+/// to `X-Forwarded-For`, it is the entry `hops` places from the right; entries further left
+/// were written by the client and prove nothing.
+fn client_ip(peer: SocketAddr, headers: &HeaderMap, hops: usize) -> String {
+    if hops == 0 {
+        return peer.ip().to_string();
+    }
+    let entries: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    entries
+        .len()
+        .checked_sub(hops)
+        .and_then(|i| entries.get(i))
+        .and_then(|e| e.parse::<std::net::IpAddr>().ok())
+        .map_or_else(|| peer.ip().to_string(), |ip| ip.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_xff(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", HeaderValue::from_str(value).unwrap());
+        headers
+    }
+
+    #[test]
+    fn the_client_address_is_counted_from_the_trusted_end() {
+        let peer: SocketAddr = "10.0.0.9:443".parse().unwrap();
+        let headers = with_xff("6.6.6.6, 203.0.113.7");
+        assert_eq!(client_ip(peer, &headers, 0), "10.0.0.9");
+        assert_eq!(client_ip(peer, &headers, 1), "203.0.113.7");
+        assert_eq!(client_ip(peer, &headers, 2), "6.6.6.6");
+        // Fewer entries than trusted hops, or garbage: fall back to the peer.
+        assert_eq!(client_ip(peer, &headers, 3), "10.0.0.9");
+        assert_eq!(client_ip(peer, &with_xff("not-an-ip"), 1), "10.0.0.9");
     }
 }

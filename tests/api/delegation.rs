@@ -221,3 +221,28 @@ async fn browsers_from_allowed_origins_pass_cors_and_others_are_refused() {
     );
     crate::test_app::assert_error(foreign, 401, "invalid_client").await;
 }
+
+#[tokio::test]
+async fn id_token_claims_cannot_pick_the_role_or_the_session_name() {
+    let app = TestApp::spawn().await;
+    let forged = json!({
+        "awsrole": format!("arn:aws:iam::123456789012:role/admin,{PRINCIPAL}"),
+        "rolesessionname": "someone-else",
+        "user_id": "auth0|someone-else",
+    });
+    let claims = app.issuer.claims("auth0|forger", "app", forged);
+    let mut body = app.body_for("app", "auth0|forger");
+    body["id_token"] = json!(app.issuer.sign(&claims));
+
+    let response = app.post_json(&body).await;
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(app.sts.last_form()["RoleArn"], ROLE);
+    let sp = app.verified_response();
+    assert_eq!(sp["name_id"], "auth0|forger");
+    assert_eq!(
+        sp["attributes"][ROLE_ATTR],
+        json!([format!("{ROLE},{PRINCIPAL}")])
+    );
+    assert_eq!(sp["attributes"][SESSION_ATTR], json!(["jane"]));
+}

@@ -178,3 +178,64 @@ async fn each_failing_rule_fails_only_its_request_and_the_server_stays_healthy()
         assert_eq!(ok.status(), 200, "mode {mode}");
     }
 }
+
+const SETS_BAD_VALUES: &str = r#"
+function (user, context, callback) {
+  var aws = context.addonConfiguration.aws;
+  switch (user.mode) {
+    case 'role': aws.role = 'arn:aws:iam::123:role/short-account'; break;
+    case 'lifetime': aws.lifetime_in_seconds = parseInt('not a number'); break;
+    case 'mappings': aws.mappings = 'awsrole'; break;
+    case 'region': aws.region = 'cn-north-1'; break;
+    case 'aws': context.addonConfiguration.aws = 42; break;
+  }
+  callback(null, user, context);
+}
+"#;
+
+#[tokio::test]
+async fn values_a_rule_sets_are_checked_and_a_bad_one_is_named_in_the_log() {
+    let logs = crate::logs::captured_logs();
+    let extra = rules_section(&["bad-values.js"], 1000);
+    let app = TestApp::spawn_with_files(&extra, &[("bad-values.js", SETS_BAD_VALUES)]).await;
+    let cases = [
+        ("role", "context.addonConfiguration.aws.role"),
+        (
+            "lifetime",
+            "context.addonConfiguration.aws.lifetime_in_seconds",
+        ),
+        ("mappings", "context.addonConfiguration.aws.mappings"),
+        ("region", "region cn-north-1 is not in the role's partition"),
+        (
+            "aws",
+            "context.addonConfiguration.aws that is not an object",
+        ),
+    ];
+    for (mode, logged) in cases {
+        let response = post_claims(&app, "app", "auth0|values", json!({ "mode": mode })).await;
+        let description = assert_error(response, 500, "server_error").await;
+        assert!(
+            !description.contains("addonConfiguration"),
+            "internals leaked: {description}"
+        );
+        let text = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+        assert!(text.contains(logged), "no log line with `{logged}`");
+    }
+    assert_eq!(app.sts.attempts(), 0, "nothing may reach STS");
+}
+
+#[tokio::test]
+async fn a_failing_rule_is_named_in_the_log() {
+    let logs = crate::logs::captured_logs();
+    let extra = rules_section(&["named-failure.js"], 400);
+    let app = TestApp::spawn_with_files(&extra, &[("named-failure.js", MISBEHAVING)]).await;
+
+    let failed = post_claims(&app, "app", "auth0|named", json!({ "mode": "throw" })).await;
+
+    assert_error(failed, 500, "server_error").await;
+    let text = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+    let line = text
+        .lines()
+        .find(|l| l.contains("named-failure.js") && l.contains("boom"));
+    assert!(line.is_some(), "no log line names the failing rule");
+}

@@ -88,7 +88,7 @@ pub(super) fn validate(raw: FileConfig, base: &Path) -> Result<Settings, Vec<Str
     if raw.clients.is_empty() {
         p.add("clients", "at least one [[clients]] entry is required");
     }
-    let rules = rules(&raw.rules, base, &mut p);
+    let rules = rules(&raw.rules, raw.server.request_timeout_ms, base, &mut p);
     match (server, saml, sts) {
         (Some(server), Some(saml), Some(sts)) if p.0.is_empty() => Ok(Settings {
             rules,
@@ -143,6 +143,7 @@ fn server(raw: &FileConfig, p: &mut Problems) -> Option<ServerSettings> {
         }
     };
     origins(p, "server.cors_origins", &s.cors_origins);
+    in_range(p, "server.forwarded_hops", s.forwarded_hops as u64, 0, 10);
     Some(ServerSettings {
         listen: listen?,
         max_body_bytes: s.max_body_bytes,
@@ -150,6 +151,7 @@ fn server(raw: &FileConfig, p: &mut Problems) -> Option<ServerSettings> {
         request_timeout: Duration::from_millis(s.request_timeout_ms),
         cors_origins: s.cors_origins.clone(),
         json_logs,
+        forwarded_hops: s.forwarded_hops,
     })
 }
 
@@ -267,8 +269,21 @@ pub(super) fn private_url(text: &str, allow_http: bool) -> Result<Url, String> {
     Ok(url)
 }
 
-fn rules(r: &RulesSection, base: &Path, p: &mut Problems) -> RulesConfig {
+fn rules(r: &RulesSection, request_timeout_ms: u64, base: &Path, p: &mut Problems) -> RulesConfig {
     in_range(p, "rules.timeout_ms", r.timeout_ms, 10, 30_000);
+    // Every rule may use its whole limit; they must fit in the request's own deadline, or
+    // a slow rule would end as a timeout instead of a failure naming it.
+    let budget = r.timeout_ms.saturating_mul(r.files.len() as u64);
+    if budget.saturating_add(1_000) > request_timeout_ms {
+        p.add(
+            "rules.timeout_ms",
+            format!(
+                "{} rules × {} ms do not fit in server.request_timeout_ms ({request_timeout_ms} ms) with 1 s to spare",
+                r.files.len(),
+                r.timeout_ms
+            ),
+        );
+    }
     in_range(p, "rules.memory_limit_mb", r.memory_limit_mb, 1, 1024);
     in_range(p, "rules.workers", r.workers as u64, 0, 64);
     let mut files = Vec::new();
