@@ -44,8 +44,22 @@ pub async fn healthz() -> impl IntoResponse {
     (StatusCode::OK, "ok\n")
 }
 
-/// Ready when every issuer's keys can be had (the signing key loaded at start).
+/// Ready when every issuer's keys can be had (the signing key loaded at start) and no rule
+/// worker is stuck: a stuck one keeps a thread busy that nothing can stop, so a restart is
+/// what makes the process whole again.
 pub async fn readyz(State(app): State<Arc<App>>) -> Response {
+    let stuck = app.rules.abandoned_workers();
+    if stuck > 0 {
+        tracing::warn!(
+            stuck,
+            "not ready: rule workers did not stop at their time limit"
+        );
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("{stuck} rule worker(s) stuck; restart the process\n"),
+        )
+            .into_response();
+    }
     match app.verifier.refresh_all().await {
         Ok(()) => (StatusCode::OK, "ready\n").into_response(),
         Err(e) => {

@@ -4,9 +4,9 @@
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RulesError {
     /// A rule file does not parse, or evaluating it failed.
-    #[error("rules/{rule}:{}: {message}", line.map_or_else(|| "?".to_owned(), |l| l.to_string()))]
+    #[error("{rule}:{}: {message}", line.map_or_else(|| "?".to_owned(), |l| l.to_string()))]
     Syntax {
-        /// The rule's file name.
+        /// The rule's name: its configured path (e.g. `rules/extra.js`), printed as is.
         rule: String,
         /// The line in the rule file, when the engine reports one.
         line: Option<u32>,
@@ -14,7 +14,7 @@ pub enum RulesError {
         message: String,
     },
     /// A rule file evaluates to something other than a function.
-    #[error("rules/{rule}: the file must hold one `function (user, context, callback) {{ … }}`")]
+    #[error("{rule}: the file must hold one `function (user, context, callback) {{ … }}`")]
     NotAFunction {
         /// The rule's file name.
         rule: String,

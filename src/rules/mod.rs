@@ -4,23 +4,29 @@
 //! Each worker thread owns a QuickJS runtime with the rules compiled once; requests queue
 //! for a worker (boundedly) and get their answer through a oneshot channel, so the async
 //! runtime never blocks on JavaScript. A rule that fails (throws, times out, exhausts the
-//! memory limit) fails its request, and its worker rebuilds its runtime before the next.
+//! memory limit) fails its request; a worker whose runtime may be dirty (time or memory
+//! ran out) rebuilds it before the next. A worker stuck in a C loop past its time limit is
+//! abandoned and replaced (see `pool.rs`).
 
 mod error;
 mod pool;
+mod queue;
 mod run;
 mod sandbox;
 mod source;
+#[cfg(test)]
+mod tests;
 mod thrown;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 use tokio::sync::oneshot;
 
 pub use error::{RuleFailure, RulesError};
-use pool::{Job, Queue};
+use pool::Pool;
+use queue::{Job, Ticket};
 use sandbox::{Sandbox, SandboxSettings};
 
 /// The tracing target of everything rules log (console output included).
@@ -28,6 +34,8 @@ pub const TRACING_TARGET: &str = "delegation_server::rules";
 
 /// How many requests may wait for a free worker before `run` answers [`RuleFailure::Busy`].
 const QUEUE_CAPACITY: usize = 256;
+/// Shortest wait between two looks at a request whose worker is past its time limit.
+const RECHECK: Duration = Duration::from_millis(10);
 
 /// One rule file, as an Auth0 user wrote it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,8 +46,8 @@ pub struct RuleSource {
     pub source: String,
 }
 
-/// Limits and globals of the rules engine.
-#[derive(Debug, Clone, PartialEq)]
+/// Limits and globals of the rules engine. `Debug` leaves `configuration` (secrets) out.
+#[derive(Clone, PartialEq)]
 pub struct RulesSettings {
     /// Wall time allowed to each rule, waiting for timers and promises included.
     pub timeout: Duration,
@@ -60,6 +68,17 @@ impl Default for RulesSettings {
             configuration: Map::new(),
             workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
+    }
+}
+
+impl std::fmt::Debug for RulesSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RulesSettings")
+            .field("timeout", &self.timeout)
+            .field("memory_limit_bytes", &self.memory_limit_bytes)
+            .field("configuration", &"[redacted]")
+            .field("workers", &self.workers)
+            .finish()
     }
 }
 
@@ -87,14 +106,14 @@ pub struct RulesOutput {
 pub struct RulesEngine {
     names: Vec<String>,
     /// `None` when there are no rules: nothing to run, no workers.
-    queue: Option<Arc<Queue>>,
+    pool: Option<Pool>,
 }
 
 impl Drop for RulesEngine {
     /// Stops the workers (each finishes the request it is running first).
     fn drop(&mut self) {
-        if let Some(queue) = &self.queue {
-            queue.close();
+        if let Some(pool) = &self.pool {
+            pool.close();
         }
     }
 }
@@ -105,9 +124,9 @@ impl RulesEngine {
     pub fn new(rules: Vec<RuleSource>, settings: RulesSettings) -> Result<Self, RulesError> {
         let names = rules.iter().map(|r| r.name.clone()).collect();
         if rules.is_empty() {
-            return Ok(Self { names, queue: None });
+            return Ok(Self { names, pool: None });
         }
-        let queue = pool::start(
+        let pool = Pool::start(
             rules,
             settings.sandbox(),
             settings.workers.max(1),
@@ -115,7 +134,7 @@ impl RulesEngine {
         )?;
         Ok(Self {
             names,
-            queue: Some(queue),
+            pool: Some(pool),
         })
     }
 
@@ -134,33 +153,46 @@ impl RulesEngine {
         self.names.clone()
     }
 
+    /// Workers abandoned by the watchdog (stuck past their time limit) whose thread is
+    /// still running: each holds a CPU until it ends, so a non-zero count means degraded.
+    pub fn abandoned_workers(&self) -> usize {
+        self.pool.as_ref().map_or(0, Pool::abandoned)
+    }
+
     /// Runs all rules in order on (`user`, `context`) and returns the final pair.
+    ///
+    /// Waits at most the pool's time limit (every rule's timeout plus a grace) once a
+    /// worker took the request; past it the worker is abandoned and replaced, and the
+    /// request fails. A failed rule is logged by the worker, not here.
     pub async fn run(
         &self,
         user: Map<String, Value>,
         context: Map<String, Value>,
     ) -> Result<RulesOutput, RuleFailure> {
-        let Some(queue) = &self.queue else {
+        let Some(pool) = &self.pool else {
             return Ok(RulesOutput { user, context });
         };
-        let (reply, answer) = oneshot::channel();
-        if queue
-            .push(Job {
-                user,
-                context,
-                reply,
-            })
-            .is_err()
-        {
+        // Also notices stuck workers whose callers stopped waiting.
+        pool.watchdog();
+        let (reply, mut answer) = oneshot::channel();
+        let ticket = Arc::new(Ticket::new(reply));
+        let job = Job {
+            user,
+            context,
+            ticket: Arc::clone(&ticket),
+        };
+        if pool.push(job).is_err() {
             tracing::warn!(target: TRACING_TARGET, "the rules queue is full");
             return Err(RuleFailure::Busy);
         }
-        let result = answer.await.unwrap_or(Err(RuleFailure::Busy));
-        // The log line naming a failed rule, with the reason the client does not see.
-        // (A refusal is the caller's to log: it is an answer, not a fault.)
-        if let Err(RuleFailure::Failed { rule, reason }) = &result {
-            tracing::warn!(target: TRACING_TARGET, rule, reason, "a rule failed");
+        loop {
+            let now = Instant::now();
+            let due = ticket.started().unwrap_or(now) + pool.limit();
+            let wait = due.max(now + RECHECK);
+            match tokio::time::timeout_at(wait.into(), &mut answer).await {
+                Ok(result) => return result.unwrap_or(Err(RuleFailure::Busy)),
+                Err(_) => pool.watchdog(),
+            }
         }
-        result
     }
 }

@@ -4,8 +4,9 @@
 // `setTimeout`, `clearTimeout`, `require`, `global`) and returns the engine's internal
 // functions, which stay out of the rules' reach (they are not globals).
 //
-// `host.log(kind, ruleIndex, text)` writes to the server log; `host.settled(ruleIndex)`
-// tells the engine that a rule called back.
+// `host.log(kind, ruleIndex, text)` writes to the server log and returns whether the request
+// may log more console output; `host.settled(ruleIndex)` tells the engine that a rule called
+// back; `host.isProxy(value)` tells a Proxy from what it wraps.
 (function (host, configurationJson) {
   'use strict';
 
@@ -18,6 +19,8 @@
 
   // Index of the rule running now; console output is attributed to it.
   let current = -1;
+  // Whether this request's console output is still within its budget (the host counts).
+  let consoleOpen = true;
 
   function truncate(text, max) {
     return text.length > max ? text.slice(0, max) + '…' : text;
@@ -48,7 +51,7 @@
   const console = {};
   for (const level of ['log', 'info', 'warn', 'error', 'debug']) {
     console[level] = function (...args) {
-      host.log(level, current, format(args));
+      if (consoleOpen) consoleOpen = host.log(level, current, format(args));
     };
   }
   Object.freeze(console);
@@ -111,6 +114,8 @@
     Object.defineProperty(g, name, { value: globals[name], writable: false, configurable: false });
   }
 
+  guardArrayMethods(host);
+
   function isObject(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
   }
@@ -126,11 +131,96 @@
     }
   }
 
+  // QuickJS runs these generic array methods in C loops that never check the time limit: on
+  // an array-like with a huge `length` (or a huge sparse array) they would hold the worker
+  // for minutes or forever. The wrappers refuse a length above MAX with a RangeError. The
+  // length is read once: anything but a plain array is handed to the method as a view whose
+  // `length` is that value, so a getter cannot show a small length here and a huge one to
+  // QuickJS. (indexOf, includes and the callback methods check the time limit themselves.)
+  function guardArrayMethods(host) {
+    const MAX = 10000000;
+    const proto = Array.prototype;
+    const { apply, get, defineProperty } = Reflect;
+    const { isArray } = Array;
+    const { trunc, min } = Math;
+    const ProxyOf = Proxy;
+    const toObject = Object;
+    const spreadable = Symbol.isConcatSpreadable;
+
+    function tooLong(len) {
+      return new RangeError('array-like length ' + len + ' is above the limit of ' + MAX);
+    }
+
+    // `o`, or a view of it with a fixed length (and spreadability, for concat).
+    function checked(o, spread) {
+      if (isArray(o) && !host.isProxy(o)) {
+        // A plain array's length is an own data property: it cannot change under us.
+        if (o.length > MAX) throw tooLong(o.length);
+        return o;
+      }
+      const n = trunc(+o.length);
+      const len = n > 0 ? min(n, 9007199254740991) : 0;
+      if (len > MAX) throw tooLong(len);
+      return new ProxyOf(o, {
+        __proto__: null,
+        get(target, key, receiver) {
+          if (key === 'length') return len;
+          if (key === spreadable && spread !== undefined) return spread;
+          return get(target, key, receiver);
+        },
+      });
+    }
+
+    function onReceiver(original, receiver, args) {
+      if (receiver === null || receiver === undefined) return apply(original, receiver, args);
+      const o = toObject(receiver);
+      const view = checked(o, undefined);
+      const result = apply(original, view, args);
+      return result === view ? o : result;
+    }
+
+    function isSpreadable(value) {
+      if (typeof value !== 'object' || value === null) return false;
+      const flag = value[spreadable];
+      return flag !== undefined ? !!flag : isArray(value);
+    }
+
+    // What concat gets for one part: spreadable parts as checked views, the rest as is.
+    // (A getter flipping a non-array's isConcatSpreadable is left to the watchdog.)
+    function concatPart(part) {
+      if (isArray(part) && !host.isProxy(part)) return checked(part, undefined);
+      return isSpreadable(part) ? checked(part, true) : part;
+    }
+
+    function onConcat(original, receiver, args) {
+      if (receiver === null || receiver === undefined) return apply(original, receiver, args);
+      // `args` is this call's own array: assigning its elements runs no rule code.
+      for (let i = 0; i < args.length; i++) args[i] = concatPart(args[i]);
+      return apply(original, concatPart(toObject(receiver)), args);
+    }
+
+    function guard(name, wrap) {
+      const original = proto[name];
+      if (typeof original !== 'function') return;
+      const guarded = { [name](...args) { return wrap(original, this, args); } }[name];
+      defineProperty(guarded, 'length', { value: original.length, configurable: true });
+      defineProperty(proto, name, { value: guarded, writable: true, configurable: true });
+    }
+
+    for (const name of ['copyWithin', 'fill', 'flat', 'flatMap', 'join', 'lastIndexOf',
+      'reverse', 'shift', 'slice', 'sort', 'splice', 'toLocaleString', 'toReversed',
+      'toSorted', 'toSpliced', 'unshift', 'with']) {
+      guard(name, onReceiver);
+    }
+    guard('concat', onConcat);
+  }
+
   // The request being processed: its user and context, and the current rule's outcome.
   let state = null;
 
   return {
     begin(userJson, contextJson) {
+      consoleOpen = true;
       state = { user: parse(userJson), context: parse(contextJson), outcome: null };
     },
 
@@ -146,7 +236,7 @@
           return;
         }
         called = true;
-        if (err !== null && err !== undefined) {
+        if (err) {
           st.outcome = ['unauthorized', messageOf(err)];
         } else if (user !== undefined && !isObject(user)) {
           st.outcome = ['invalid', 'passed a user that is not an object to callback'];

@@ -1,12 +1,13 @@
 //! Running the rules for one request. Each rule is called, then a small event loop runs
 //! its promise jobs and timers until it calls back, fails, or runs out of time.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use rquickjs::{Ctx, Function, Object};
 use serde_json::{Map, Value};
 
-use super::sandbox::Sandbox;
+use super::sandbox::{CONSOLE_BUDGET_BYTES, Sandbox};
 use super::thrown::Thrown;
 use super::{RuleFailure, RulesOutput};
 
@@ -14,58 +15,65 @@ use super::{RuleFailure, RulesOutput};
 const TIDY_TIME: Duration = Duration::from_millis(50);
 /// …and at most this many jobs; a runtime that still has work is rebuilt.
 const TIDY_JOBS: usize = 10_000;
+/// Longest JSON text of the final user or context read back (checked before parsing).
+const MAX_OUTPUT_BYTES: usize = 1024 * 1024;
 
 impl Sandbox {
-    /// Runs every rule in order on the request's user and context.
+    /// Runs every rule in order on the request's user and context, storing the index of
+    /// the rule running in `progress` (for the watchdog).
     ///
-    /// Any [`RuleFailure::Failed`] marks the sandbox dirty: the caller rebuilds it.
+    /// A failure that may leave the runtime dirty (time or memory ran out, an engine
+    /// error) marks the sandbox dirty: `tidy` then says it must be rebuilt.
     pub(crate) fn run(
         &mut self,
         user: &Map<String, Value>,
         context: &Map<String, Value>,
+        progress: &AtomicUsize,
     ) -> Result<RulesOutput, RuleFailure> {
-        let result = self.run_all(user, context);
-        if matches!(result, Err(RuleFailure::Failed { .. })) {
-            self.dirty = true;
-        }
-        result
+        self.shared.console_left.set(Some(CONSOLE_BUDGET_BYTES));
+        self.run_all(user, context, progress)
     }
 
     /// After the reply: lets leftover promise jobs finish and clears timers and state.
     /// Returns whether the sandbox can serve another request.
     pub(crate) fn tidy(&mut self) -> bool {
-        if !self.dirty {
+        #[cfg(test)]
+        if self.names.iter().any(|n| n == "test-panic-in-tidy.js") {
+            panic!("a test asked tidy to panic");
+        }
+        if !self.dirty.get() {
             let deadline = Instant::now() + TIDY_TIME.min(self.timeout);
             self.shared.deadline.set(Some(deadline));
             let mut jobs = 0;
             while self.runtime.is_job_pending() {
                 if jobs >= TIDY_JOBS || Instant::now() >= deadline {
-                    self.dirty = true;
+                    self.dirty.set(true);
                     break;
                 }
                 if self.runtime.execute_pending_job().is_err() {
-                    self.dirty = true;
+                    self.dirty.set(true);
                     break;
                 }
                 jobs += 1;
             }
-            if !self.dirty
+            if !self.dirty.get()
                 && self
                     .call(0, |_, i| method(&i, "end")?.call::<_, ()>(()))
                     .is_err()
             {
-                self.dirty = true;
+                self.dirty.set(true);
             }
         }
         self.clear_rejections();
         self.shared.deadline.set(None);
-        !self.dirty
+        !self.dirty.get()
     }
 
     fn run_all(
         &mut self,
         user: &Map<String, Value>,
         context: &Map<String, Value>,
+        progress: &AtomicUsize,
     ) -> Result<RulesOutput, RuleFailure> {
         let (user, context) = match (serde_json::to_string(user), serde_json::to_string(context)) {
             (Ok(user), Ok(context)) => (user, context),
@@ -79,6 +87,7 @@ impl Sandbox {
             self.failed(0, format!("could not load the user and context: {reason}"))
         })?;
         for index in 0..self.rules.len() {
+            progress.store(index, Ordering::Relaxed);
             self.run_rule(index)?;
         }
         self.finish()
@@ -102,6 +111,7 @@ impl Sandbox {
 
         while !self.shared.settled.get() {
             if Instant::now() >= deadline {
+                self.dirty.set(true);
                 return Err(self.failed(index, self.timed_out()));
             }
             if self.runtime.is_job_pending() {
@@ -145,7 +155,10 @@ impl Sandbox {
                 message: message.clone(),
             }),
             [_, reason] => Err(self.failed(index, reason.clone())),
-            _ => Err(self.failed(index, "the engine lost the rule's outcome".to_owned())),
+            _ => {
+                self.dirty.set(true);
+                Err(self.failed(index, "the engine lost the rule's outcome".to_owned()))
+            }
         }
     }
 
@@ -160,6 +173,10 @@ impl Sandbox {
             .map_err(|reason| {
                 self.failed(last, format!("{} ({reason})", not_json("user or context")))
             })?;
+        if texts.iter().flatten().any(|t| t.len() > MAX_OUTPUT_BYTES) {
+            let reason = "left a user or context larger than 1 MiB".to_owned();
+            return Err(self.failed(last, reason));
+        }
         let parse = |text: Option<&Option<String>>, what: &str| {
             text.and_then(Option::as_deref)
                 .and_then(|t| serde_json::from_str::<Map<String, Value>>(t).ok())
@@ -188,7 +205,8 @@ impl Sandbox {
         })
     }
 
-    /// Why JavaScript stopped: the deadline, the memory limit, or a thrown value.
+    /// Why JavaScript stopped: the deadline, the memory limit, or a thrown value. The
+    /// first two (and engine errors) mark the sandbox dirty; a thrown value does not.
     fn reason(&self, ctx: &Ctx<'_>, error: rquickjs::Error, index: usize) -> String {
         let thrown = match error {
             rquickjs::Error::Exception => Some(Thrown::examine(&ctx.catch(), self.file(index))),
@@ -201,12 +219,19 @@ impl Sandbox {
             .get()
             .is_some_and(|d| Instant::now() >= d)
         {
+            self.dirty.set(true);
             return self.timed_out();
         }
         match thrown {
-            Some(Thrown::OutOfMemory) => Thrown::OutOfMemory.text(),
+            Some(Thrown::OutOfMemory) => {
+                self.dirty.set(true);
+                Thrown::OutOfMemory.text()
+            }
             Some(thrown) => format!("threw: {}", thrown.text()),
-            None => format!("engine error: {error}"),
+            None => {
+                self.dirty.set(true);
+                format!("engine error: {error}")
+            }
         }
     }
 
@@ -216,7 +241,10 @@ impl Sandbox {
         let text = self.context.with(|ctx| {
             let reason = reason.restore(&ctx).ok()?;
             Some(match Thrown::examine(&reason, self.file(index)) {
-                Thrown::OutOfMemory => Thrown::OutOfMemory.text(),
+                Thrown::OutOfMemory => {
+                    self.dirty.set(true);
+                    Thrown::OutOfMemory.text()
+                }
                 thrown => format!("unhandled promise rejection: {}", thrown.text()),
             })
         });

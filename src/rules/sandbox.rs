@@ -17,8 +17,11 @@ const PRELUDE: &str = include_str!("prelude.js");
 /// QuickJS's own stack limit, well inside the worker thread's stack (`WORKER_STACK_BYTES`).
 const JS_STACK_BYTES: usize = 1024 * 1024;
 
-/// What a sandbox needs besides the rules.
-#[derive(Debug, Clone)]
+/// Bytes of console output one request may log; the rest is dropped.
+pub(super) const CONSOLE_BUDGET_BYTES: usize = 64 * 1024;
+
+/// What a sandbox needs besides the rules. `Debug` leaves the configuration out.
+#[derive(Clone)]
 pub(crate) struct SandboxSettings {
     /// Wall time per rule.
     pub(crate) timeout: Duration,
@@ -26,6 +29,16 @@ pub(crate) struct SandboxSettings {
     pub(crate) memory_limit_bytes: usize,
     /// The global `configuration`, as JSON.
     pub(crate) configuration_json: String,
+}
+
+impl std::fmt::Debug for SandboxSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxSettings")
+            .field("timeout", &self.timeout)
+            .field("memory_limit_bytes", &self.memory_limit_bytes)
+            .field("configuration_json", &"[redacted]")
+            .finish()
+    }
 }
 
 /// State shared between the host and the closures installed in the runtime.
@@ -36,6 +49,8 @@ pub(super) struct Shared {
     pub(super) settled: Cell<bool>,
     /// Rejected promises that have no handler yet: (promise, reason).
     pub(super) rejections: RefCell<Vec<(Persistent<Value<'static>>, Persistent<Value<'static>>)>>,
+    /// Console bytes the current request may still log; `None` once output was cut.
+    pub(super) console_left: Cell<Option<usize>>,
 }
 
 /// A QuickJS runtime with the prelude and the compiled rules.
@@ -48,8 +63,9 @@ pub(crate) struct Sandbox {
     pub(super) shared: Rc<Shared>,
     pub(super) names: Rc<[String]>,
     pub(super) timeout: Duration,
-    /// Set when the runtime may be in a bad state and must be rebuilt.
-    pub(super) dirty: bool,
+    /// Set when the runtime may be in a bad state (time or memory ran out) and must be
+    /// rebuilt. An ordinary exception or a refusal leaves it clean.
+    pub(super) dirty: Cell<bool>,
 }
 
 impl Shared {
@@ -82,6 +98,7 @@ impl Sandbox {
             deadline: Cell::new(None),
             settled: Cell::new(false),
             rejections: RefCell::new(Vec::new()),
+            console_left: Cell::new(Some(CONSOLE_BUDGET_BYTES)),
         });
         let watch = Rc::clone(&shared);
         runtime.set_interrupt_handler(Some(Box::new(move || {
@@ -121,7 +138,7 @@ impl Sandbox {
             shared,
             names,
             timeout: settings.timeout,
-            dirty: false,
+            dirty: Cell::new(false),
         })
     }
 }
@@ -134,13 +151,23 @@ fn install_prelude<'js>(
     configuration_json: &str,
 ) -> rquickjs::Result<Object<'js>> {
     let host = Object::new(ctx.clone())?;
-    let log_names = Rc::clone(names);
-    let log =
-        move |kind: String, index: i32, text: String| host_log(&log_names, &kind, index, &text);
+    let (log_names, log_shared) = (Rc::clone(names), Rc::clone(shared));
+    let log = move |kind: String, index: i32, text: String| {
+        host_log(&log_shared, &log_names, &kind, index, &text)
+    };
     host.set("log", Function::new(ctx.clone(), log)?)?;
+    let is_proxy = |value: Value<'_>| value.is_proxy();
+    host.set("isProxy", Function::new(ctx.clone(), is_proxy)?)?;
     let settled = Rc::clone(shared);
     let settle = move |_index: i32| settled.settled.set(true);
     host.set("settled", Function::new(ctx.clone(), settle)?)?;
+    #[cfg(test)]
+    {
+        // A stand-in for QuickJS's non-interruptible C loops, for the watchdog's tests.
+        let sleep = |ms: u32| std::thread::sleep(Duration::from_millis(ms.into()));
+        ctx.globals()
+            .set("__testSleep", Function::new(ctx.clone(), sleep)?)?;
+    }
     let mut options = EvalOptions::default();
     options.filename = Some("prelude.js".to_owned());
     let prelude: Function = ctx.eval_with_options(PRELUDE, options)?;
@@ -200,17 +227,45 @@ fn track_rejection<'js>(
     }
 }
 
-/// Writes a rule's console output, or a second callback, to the server log.
-fn host_log(names: &[String], kind: &str, index: i32, text: &str) {
+/// Writes a rule's console output, or a second callback, to the server log. Returns
+/// whether the request may log more console output (within [`CONSOLE_BUDGET_BYTES`]).
+fn host_log(shared: &Shared, names: &[String], kind: &str, index: i32, text: &str) -> bool {
     let rule = usize::try_from(index)
         .ok()
         .and_then(|i| names.get(i))
         .map_or("?", String::as_str);
     if kind == "second-callback" {
         tracing::warn!(target: TRACING_TARGET, rule, "the rule called callback again; the later call was ignored");
-    } else {
-        tracing::debug!(target: TRACING_TARGET, rule, console = kind, "{}", escape_controls(text));
+        return true;
     }
+    let Some(left) = shared.console_left.get() else {
+        return false;
+    };
+    let fits = text.len() <= left;
+    let cut = if fits {
+        text.len()
+    } else {
+        floor_char_boundary(text, left)
+    };
+    if cut > 0 || fits {
+        let text = escape_controls(&text[..cut]);
+        tracing::debug!(target: TRACING_TARGET, rule, console = kind, "{text}");
+    }
+    if fits {
+        shared.console_left.set(Some(left - cut));
+        return true;
+    }
+    shared.console_left.set(None);
+    tracing::warn!(target: TRACING_TARGET, rule, limit_bytes = CONSOLE_BUDGET_BYTES, "console output truncated: the rest of this request's console output is dropped");
+    false
+}
+
+/// The largest char boundary of `text` at or below `at`.
+fn floor_char_boundary(text: &str, at: usize) -> usize {
+    (0..=at.min(text.len()))
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0)
 }
 
 /// Keeps a rule's text on one log line: control characters are escaped.

@@ -196,8 +196,11 @@ fn a_syntax_error_names_the_file_and_line() {
         }
         other => panic!("expected Syntax, got {other:?}"),
     }
+    // The rule's name is its configured path already: printed once, with no prefix.
+    assert!(error.to_string().starts_with("02-bad.js:3: "), "{error}");
+    let error = RulesEngine::check(&[rule("rules/extra.js", source)]).expect_err("refused");
     assert!(
-        error.to_string().starts_with("rules/02-bad.js:3: "),
+        error.to_string().starts_with("rules/extra.js:3: "),
         "{error}"
     );
     let engine = RulesEngine::new(vec![rule("02-bad.js", source)], settings());

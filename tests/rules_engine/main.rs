@@ -106,6 +106,8 @@ fn unauthorized_message(result: Result<RulesOutput, RuleFailure>) -> String {
 }
 
 mod failures;
+mod hardening;
+mod limits;
 mod semantics;
 
 /// Everything logged by this test binary so far (every test's workers log into it).
