@@ -5,6 +5,7 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 use crate::config::{IssuerKeys, Settings};
+use crate::delegation::RateLimiter;
 use crate::rules::{RuleSource, RulesEngine, RulesSettings};
 use crate::saml::SamlSigner;
 use crate::sts::{StsClient, StsSettings};
@@ -41,6 +42,8 @@ pub struct App {
     pub verifier: TokenVerifier,
     pub sts: StsClient,
     pub rules: RulesEngine,
+    /// Per-user rate limit; `None` when turned off.
+    pub limiter: Option<RateLimiter>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -74,7 +77,9 @@ impl App {
         .map_err(|e| StartupError::Http(e.to_string()))?;
         let rules = RulesEngine::new(rule_sources(&settings), rules_settings(&settings))
             .map_err(|e| StartupError::Rules(e.to_string()))?;
+        let limiter = RateLimiter::new(settings.per_user_per_minute, settings.per_user_burst);
         Ok(Arc::new(Self {
+            limiter,
             settings,
             signer,
             verifier,

@@ -34,7 +34,7 @@ pub enum ApiError {
         description: String,
         retry_after: Duration,
     },
-    #[error("too many requests")]
+    #[error("too many delegations for this user; retry after the time in Retry-After")]
     TooManyRequests { retry_after: Duration },
     #[error("no such resource")]
     NotFound,

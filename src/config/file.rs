@@ -20,6 +20,24 @@ pub struct FileConfig {
     pub clients: Vec<ClientSection>,
     #[serde(default)]
     pub rules: RulesSection,
+    #[serde(default)]
+    pub limits: LimitsSection,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsSection {
+    pub per_user_per_minute: u32,
+    pub per_user_burst: u32,
+}
+
+impl Default for LimitsSection {
+    fn default() -> Self {
+        Self {
+            per_user_per_minute: 60,
+            per_user_burst: 10,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -18,6 +18,9 @@ pub struct Settings {
     /// By `client_id`.
     pub clients: BTreeMap<String, Client>,
     pub rules: RulesConfig,
+    /// Delegations per user (issuer and `sub`) per minute, and the burst; 0: no limit.
+    pub per_user_per_minute: u32,
+    pub per_user_burst: u32,
 }
 
 /// Rule files, read at start, in the order they run.

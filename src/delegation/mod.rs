@@ -2,6 +2,7 @@
 
 mod aws;
 mod context;
+mod limit;
 mod request;
 
 use std::sync::Arc;
@@ -9,6 +10,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 pub use aws::{AwsPrefill, ResolvedAws};
+pub use limit::RateLimiter;
 pub use request::{DelegationRequest, RequestInfo, truncate};
 
 use crate::app::App;
@@ -55,6 +57,12 @@ pub async fn delegate(
         .verifier
         .verify(&req.id_token, &expected, now.unix_timestamp())
         .await?;
+    if let (Some(limiter), Some(Value::String(sub))) = (&app.limiter, claims.get("sub")) {
+        let user = format!("{}\n{sub}", caller.issuer);
+        limiter
+            .check(&user, std::time::Instant::now())
+            .map_err(|retry_after| ApiError::TooManyRequests { retry_after })?;
+    }
 
     let prepared = prepare(app, req, caller, prefill, claims, outcome).await?;
     let partition = prepared.aws.role.partition();

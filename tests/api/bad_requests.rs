@@ -154,6 +154,32 @@ async fn a_role_without_a_principal_is_refused() {
 }
 
 #[tokio::test]
+async fn a_user_over_the_rate_limit_gets_429_and_others_are_served() {
+    let app = TestApp::spawn_with("[limits]\nper_user_per_minute = 1\nper_user_burst = 2\n").await;
+    for _ in 0..2 {
+        let body = app.body_for("app", "auth0|busy");
+        assert_eq!(app.post_json(&body).await.status(), 200);
+    }
+
+    let third = app.post_json(&app.body_for("app", "auth0|busy")).await;
+
+    let retry_after: u64 = third.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=30).contains(&retry_after), "Retry-After {retry_after}");
+    assert_error(third, 429, "too_many_requests").await;
+    assert_eq!(
+        app.sts.attempts(),
+        2,
+        "the limited request must not reach STS"
+    );
+    let other = app.post_json(&app.body_for("app", "auth0|calm")).await;
+    assert_eq!(other.status(), 200);
+}
+
+#[tokio::test]
 async fn unknown_paths_and_methods_answer_in_json() {
     let app = TestApp::spawn().await;
     assert_error(app.get("/nope").await, 404, "not_found").await;

@@ -89,9 +89,26 @@ pub(super) fn validate(raw: FileConfig, base: &Path) -> Result<Settings, Vec<Str
         p.add("clients", "at least one [[clients]] entry is required");
     }
     let rules = rules(&raw.rules, raw.server.request_timeout_ms, base, &mut p);
+    let limits = &raw.limits;
+    in_range(
+        &mut p,
+        "limits.per_user_per_minute",
+        u64::from(limits.per_user_per_minute),
+        0,
+        100_000,
+    );
+    in_range(
+        &mut p,
+        "limits.per_user_burst",
+        u64::from(limits.per_user_burst),
+        1,
+        10_000,
+    );
     match (server, saml, sts) {
         (Some(server), Some(saml), Some(sts)) if p.0.is_empty() => Ok(Settings {
             rules,
+            per_user_per_minute: raw.limits.per_user_per_minute,
+            per_user_burst: raw.limits.per_user_burst,
             server,
             saml,
             sts,

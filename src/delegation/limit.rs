@@ -1,0 +1,87 @@
+//! A per-user rate limit: each user (issuer and `sub`) has a token bucket, so one token
+//! holder cannot spend the account's STS quota for everyone.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Above this many tracked users, buckets that have refilled are forgotten.
+const PRUNE_ABOVE: usize = 10_000;
+
+#[derive(Debug)]
+pub struct RateLimiter {
+    per_second: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<String, Bucket>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    updated: Instant,
+}
+
+impl RateLimiter {
+    /// `None` when `per_minute` is 0 (no limit).
+    pub fn new(per_minute: u32, burst: u32) -> Option<Self> {
+        (per_minute > 0).then(|| Self {
+            per_second: f64::from(per_minute) / 60.0,
+            burst: f64::from(burst.max(1)),
+            buckets: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Takes one request from `key`'s bucket, or says how long until one is available.
+    pub fn check(&self, key: &str, now: Instant) -> Result<(), Duration> {
+        // A poisoned lock only means another request panicked mid-update; the map of
+        // plain numbers is still usable.
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if buckets.len() > PRUNE_ABOVE {
+            buckets.retain(|_, b| self.refilled(*b, now) < self.burst);
+        }
+        let bucket = buckets.entry(key.to_owned()).or_insert(Bucket {
+            tokens: self.burst,
+            updated: now,
+        });
+        let tokens = self.refilled(*bucket, now);
+        if tokens >= 1.0 {
+            *bucket = Bucket {
+                tokens: tokens - 1.0,
+                updated: now,
+            };
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64((1.0 - tokens) / self.per_second))
+        }
+    }
+
+    fn refilled(&self, bucket: Bucket, now: Instant) -> f64 {
+        let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
+        (bucket.tokens + elapsed * self.per_second).min(self.burst)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_user_gets_the_burst_then_the_rate() {
+        let limiter = RateLimiter::new(60, 3).unwrap();
+        let start = Instant::now();
+        for _ in 0..3 {
+            assert!(limiter.check("a", start).is_ok());
+        }
+        let wait = limiter.check("a", start).unwrap_err();
+        assert!(wait > Duration::from_millis(900) && wait <= Duration::from_secs(1));
+        // Others are not affected, and a second later one more request is allowed.
+        assert!(limiter.check("b", start).is_ok());
+        assert!(limiter.check("a", start + Duration::from_secs(1)).is_ok());
+        assert!(limiter.check("a", start + Duration::from_secs(1)).is_err());
+    }
+
+    #[test]
+    fn zero_per_minute_means_no_limit() {
+        assert!(RateLimiter::new(0, 10).is_none());
+    }
+}
