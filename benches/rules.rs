@@ -11,18 +11,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use delegation_server::rules::{RuleSource, RulesEngine, RulesSettings};
 use serde_json::{Map, Value, json};
 
-const SEED_RULE: &str = r"function (user, context, callback) {
-  if (context.clientID === 'CLIENT_ID' &&
-      context.protocol === 'delegation') {
-    // set AWS settings
-    context.addonConfiguration = context.addonConfiguration || {};
-    context.addonConfiguration.aws = context.addonConfiguration.aws || {};
-    context.addonConfiguration.aws.principal = 'arn:aws:iam::123456789012:saml-provider/auth0-provider';
-    context.addonConfiguration.aws.role = 'arn:aws:iam::123456789012:role/auth0-role';
-  }
-  callback(null, user, context);
-}
-";
+/// The rule from Auth0's AWS delegation guide, shared with the rules engine tests.
+const SEED_RULE: &str = include_str!("../tests/fixtures/seed-rule.js");
 
 fn object(value: Value) -> Map<String, Value> {
     match value {

@@ -14,18 +14,7 @@ const ROLE: &str = "arn:aws:iam::123456789012:role/auth0-role";
 const PRINCIPAL: &str = "arn:aws:iam::123456789012:saml-provider/auth0-provider";
 
 /// The seed's rule: role and principal chosen by client.
-const SEED_RULE: &str = r"function (user, context, callback) {
-  if (context.clientID === 'CLIENT_ID' &&
-      context.protocol === 'delegation') {
-    // set AWS settings
-    context.addonConfiguration = context.addonConfiguration || {};
-    context.addonConfiguration.aws = context.addonConfiguration.aws || {};
-    context.addonConfiguration.aws.principal = 'arn:aws:iam::123456789012:saml-provider/auth0-provider';
-    context.addonConfiguration.aws.role = 'arn:aws:iam::123456789012:role/auth0-role';
-  }
-  callback(null, user, context);
-}
-";
+const SEED_RULE: &str = include_str!("../fixtures/seed-rule.js");
 
 /// The seed's eduPersonAffiliation example, with the rule also setting `awsGroup`.
 const MAPPINGS_RULE: &str = r"// Send the user's group as eduPersonAffiliation.
