@@ -11,6 +11,7 @@
 mod error;
 mod pool;
 mod queue;
+mod realm;
 mod run;
 mod sandbox;
 mod source;

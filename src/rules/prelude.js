@@ -275,6 +275,7 @@
 
     end() {
       timers.clear();
+      nextTimerId = 1;
       state = null;
       current = -1;
     },

@@ -4,10 +4,11 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use rquickjs::{Ctx, Function, Object};
+use rquickjs::{Ctx, Function, Object, Persistent};
 use serde_json::{Map, Value};
 
-use super::sandbox::{CONSOLE_BUDGET_BYTES, Sandbox};
+use super::realm::CONSOLE_BUDGET_BYTES;
+use super::sandbox::Sandbox;
 use super::thrown::Thrown;
 use super::{RuleFailure, RulesOutput};
 
@@ -34,8 +35,10 @@ impl Sandbox {
         self.run_all(user, context, progress)
     }
 
-    /// After the reply: lets leftover promise jobs finish and clears timers and state.
-    /// Returns whether the sandbox can serve another request.
+    /// After the reply: lets leftover promise jobs finish, then clears timers and the
+    /// request's state and puts back the globals as the lockdown left them. Returns whether
+    /// the sandbox can serve another request: when the globals cannot be put back (a rule
+    /// froze the global object, say), it must be rebuilt.
     pub(crate) fn tidy(&mut self) -> bool {
         #[cfg(test)]
         if self.names.iter().any(|n| n == "test-panic-in-tidy.js") {
@@ -56,11 +59,14 @@ impl Sandbox {
                 }
                 jobs += 1;
             }
-            if !self.dirty.get()
-                && self
-                    .call(0, |_, i| method(&i, "end")?.call::<_, ()>(()))
-                    .is_err()
-            {
+            let restored = || {
+                self.call(0, |ctx, i, _| {
+                    method(&i, "end")?.call::<_, ()>(())?;
+                    self.realm.restore.clone().restore(ctx)?.call::<_, bool>(())
+                })
+            };
+            if !self.dirty.get() && restored() != Ok(true) {
+                tracing::warn!(target: super::TRACING_TARGET, "the rules left globals that cannot be put back; rebuilding the engine");
                 self.dirty.set(true);
             }
         }
@@ -80,13 +86,13 @@ impl Sandbox {
             _ => return Err(self.failed(0, "the user or context is not JSON".to_owned())),
         };
         self.arm();
-        self.call(0, |_, i| {
+        self.call(0, |_, i, _| {
             method(&i, "begin")?.call::<_, ()>((user, context))
         })
         .map_err(|reason| {
             self.failed(0, format!("could not load the user and context: {reason}"))
         })?;
-        for index in 0..self.rules.len() {
+        for index in 0..self.names.len() {
             progress.store(index, Ordering::Relaxed);
             self.run_rule(index)?;
         }
@@ -98,12 +104,8 @@ impl Sandbox {
         self.shared.settled.set(false);
         self.clear_rejections();
         let js_index = i32::try_from(index).unwrap_or(i32::MAX);
-        self.call(index, |ctx, i| {
-            let rule = self
-                .rules
-                .get(index)
-                .cloned()
-                .ok_or(rquickjs::Error::Unknown)?;
+        self.call(index, |ctx, i, rules| {
+            let rule = rules.get(index).cloned().ok_or(rquickjs::Error::Unknown)?;
             let rule = rule.restore(ctx)?;
             method(&i, "start")?.call::<_, ()>((rule, js_index))
         })
@@ -118,8 +120,9 @@ impl Sandbox {
                 if let Err(job) = self.runtime.execute_pending_job() {
                     drop(job);
                     let reason = self
-                        .context
-                        .with(|ctx| self.reason(&ctx, rquickjs::Error::Exception, index));
+                        .call(index, |_, _, _| Err::<(), _>(rquickjs::Error::Exception))
+                        .err()
+                        .unwrap_or_default();
                     return Err(self.failed(index, reason));
                 }
                 continue;
@@ -128,7 +131,7 @@ impl Sandbox {
                 return Err(self.failed(index, reason));
             }
             let next: f64 = self
-                .call(index, |_, i| method(&i, "nextTimer")?.call(()))
+                .call(index, |_, i, _| method(&i, "nextTimer")?.call(()))
                 .map_err(|reason| self.failed(index, reason))?;
             if next < 0.0 {
                 let reason =
@@ -141,12 +144,12 @@ impl Sandbox {
                 std::thread::sleep(wait.min(deadline.saturating_duration_since(Instant::now())));
                 continue;
             }
-            self.call(index, |_, i| method(&i, "runTimer")?.call::<_, ()>(()))
+            self.call(index, |_, i, _| method(&i, "runTimer")?.call::<_, ()>(()))
                 .map_err(|reason| self.failed(index, reason))?;
         }
 
         let outcome: Vec<String> = self
-            .call(index, |_, i| method(&i, "outcome")?.call(()))
+            .call(index, |_, i, _| method(&i, "outcome")?.call(()))
             .map_err(|reason| self.failed(index, reason))?;
         match outcome.as_slice() {
             [kind, _] if kind == "ok" => Ok(()),
@@ -165,11 +168,11 @@ impl Sandbox {
     /// Serialises the final user and context and reads them back as JSON objects.
     fn finish(&mut self) -> Result<RulesOutput, RuleFailure> {
         self.arm();
-        let last = self.rules.len().saturating_sub(1);
+        let last = self.names.len().saturating_sub(1);
         let not_json =
             |what: &str| format!("left a {what} that cannot be turned into a JSON object");
         let texts: Vec<Option<String>> = self
-            .call(last, |_, i| method(&i, "finish")?.call(()))
+            .call(last, |_, i, _| method(&i, "finish")?.call(()))
             .map_err(|reason| {
                 self.failed(last, format!("{} ({reason})", not_json("user or context")))
             })?;
@@ -188,19 +191,24 @@ impl Sandbox {
         })
     }
 
-    /// Runs `f` with the context and the prelude's internals; a thrown exception becomes
-    /// a reason naming what went wrong in rule `index`.
+    /// Runs `f` in the request's realm with the prelude's internals and the compiled
+    /// rules; a thrown exception becomes a reason naming what went wrong in rule `index`.
     fn call<R>(
         &self,
         index: usize,
-        f: impl for<'js> FnOnce(&Ctx<'js>, Object<'js>) -> rquickjs::Result<R>,
+        f: impl for<'js> FnOnce(
+            &Ctx<'js>,
+            Object<'js>,
+            &[Persistent<Function<'static>>],
+        ) -> rquickjs::Result<R>,
     ) -> Result<R, String> {
-        self.context.with(|ctx| {
-            let result = self
+        let realm = &self.realm;
+        realm.context.with(|ctx| {
+            let result = realm
                 .internals
                 .clone()
                 .restore(&ctx)
-                .and_then(|i| f(&ctx, i));
+                .and_then(|i| f(&ctx, i, &realm.rules));
             result.map_err(|e| self.reason(&ctx, e, index))
         })
     }
@@ -238,7 +246,7 @@ impl Sandbox {
     /// The first promise rejected without a handler since the rule started, as a reason.
     fn unhandled_rejection(&self, index: usize) -> Option<String> {
         let (_, reason) = self.shared.rejections.try_borrow().ok()?.first()?.clone();
-        let text = self.context.with(|ctx| {
+        let text = self.realm.context.with(|ctx| {
             let reason = reason.restore(&ctx).ok()?;
             Some(match Thrown::examine(&reason, self.file(index)) {
                 Thrown::OutOfMemory => {

@@ -44,9 +44,68 @@ pub(crate) fn line_in_stack(stack: &str, file: &str) -> Option<u32> {
     })
 }
 
+/// Whether `function_text` (what the compiled function's `toString` gives) is the whole
+/// rule file, apart from comments, whitespace and semicolons around it. It is not when the
+/// file computes its function (`(function () { var cache = {}; return function … })()`).
+pub(crate) fn is_whole_file(source: &str, function_text: &str) -> bool {
+    if function_text.is_empty() {
+        return false;
+    }
+    let Some(mut tail) = skip_comments(source).strip_prefix(function_text) else {
+        return false;
+    };
+    loop {
+        let next = skip_comments(tail).trim_start_matches(';');
+        if next.len() == tail.len() {
+            return tail.is_empty();
+        }
+        tail = next;
+    }
+}
+
+/// `text` after any leading whitespace and comments.
+fn skip_comments(mut text: &str) -> &str {
+    loop {
+        text = text.trim_start();
+        if let Some(line) = text.strip_prefix("//") {
+            text = line.find('\n').map_or("", |end| &line[end..]);
+        } else if let Some(block) = text.strip_prefix("/*") {
+            match block.find("*/") {
+                Some(end) => text = &block[end + 2..],
+                None => return text,
+            }
+        } else {
+            return text;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_is_whole_when_only_comments_surround_its_function() {
+        let f = "function (user, context, callback) { callback(null, user, context); }";
+        for source in [
+            f.to_owned(),
+            format!("// pick a role\n/* more */\n{f}\n"),
+            format!("{f};\n// done\n"),
+            format!("{f} /* end */ ;;\n\n"),
+        ] {
+            assert!(is_whole_file(&source, f), "{source}");
+        }
+    }
+
+    #[test]
+    fn a_file_that_computes_its_function_is_not_whole() {
+        let inner = "function (u, c, cb) { cb(null, u, c); }";
+        let iife = format!("(function () {{ var cache = {{}}; return {inner}; }})()");
+        assert!(!is_whole_file(&iife, inner));
+        assert!(!is_whole_file(&format!("{inner}, 1"), inner));
+        assert!(!is_whole_file(&format!("x = 1, {inner}"), inner));
+        assert!(!is_whole_file(inner, ""));
+    }
 
     #[test]
     fn wrapping_keeps_the_function_on_its_original_lines() {

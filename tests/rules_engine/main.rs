@@ -96,6 +96,7 @@ fn unauthorized_message(result: Result<RulesOutput, RuleFailure>) -> String {
 
 mod failures;
 mod hardening;
+mod isolation;
 mod limits;
 mod semantics;
 
