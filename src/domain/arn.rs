@@ -1,6 +1,7 @@
 use std::fmt;
 
 use super::Partition;
+use super::region::is_unsupported_partition;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ArnError {
@@ -10,6 +11,10 @@ pub enum ArnError {
         "`{0}` is not an IAM SAML provider ARN (expected arn:aws:iam::<12-digit account>:saml-provider/<name>)"
     )]
     Principal(String),
+    #[error(
+        "`{0}` is in an AWS partition that is not supported (only aws, aws-cn and aws-us-gov are: the others' SAML sign-in endpoints are not public)"
+    )]
+    UnsupportedPartition(String),
 }
 
 /// Splits `arn:<partition>:iam::<account>:<kind>/<name>` into its partition, account and name.
@@ -40,6 +45,15 @@ fn parse_iam_arn<'a>(text: &'a str, kind: &str) -> Option<(Partition, &'a str, &
     Some((partition, account, name))
 }
 
+fn refuse_unsupported_partition(text: &str) -> Result<(), ArnError> {
+    match text.split(':').nth(1) {
+        Some(field) if is_unsupported_partition(field) => {
+            Err(ArnError::UnsupportedPartition(text.to_owned()))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// The ARN of the IAM role to assume.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RoleArn {
@@ -49,6 +63,7 @@ pub struct RoleArn {
 
 impl RoleArn {
     pub fn parse(text: &str) -> Result<Self, ArnError> {
+        refuse_unsupported_partition(text)?;
         let (partition, _, _) =
             parse_iam_arn(text, "role").ok_or_else(|| ArnError::Role(text.to_owned()))?;
         Ok(Self {
@@ -81,6 +96,7 @@ pub struct PrincipalArn {
 
 impl PrincipalArn {
     pub fn parse(text: &str) -> Result<Self, ArnError> {
+        refuse_unsupported_partition(text)?;
         let (partition, _, _) = parse_iam_arn(text, "saml-provider")
             .ok_or_else(|| ArnError::Principal(text.to_owned()))?;
         Ok(Self {
@@ -134,5 +150,21 @@ mod tests {
             assert!(RoleArn::parse(bad).is_err(), "{bad:?} was accepted");
         }
         assert!(PrincipalArn::parse("arn:aws:iam::123456789012:role/r").is_err());
+    }
+
+    #[test]
+    fn arns_of_isolated_and_sovereign_partitions_are_refused_by_name() {
+        for partition in ["aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"] {
+            let role = format!("arn:{partition}:iam::123456789012:role/r");
+            assert_eq!(
+                RoleArn::parse(&role),
+                Err(ArnError::UnsupportedPartition(role.clone()))
+            );
+            let provider = format!("arn:{partition}:iam::123456789012:saml-provider/p");
+            assert_eq!(
+                PrincipalArn::parse(&provider),
+                Err(ArnError::UnsupportedPartition(provider.clone()))
+            );
+        }
     }
 }

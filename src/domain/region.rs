@@ -62,8 +62,45 @@ impl fmt::Display for Partition {
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("`{0}` is not an AWS region name (expected e.g. us-east-1, cn-north-1, us-gov-west-1)")]
-pub struct RegionError(pub String);
+pub enum RegionError {
+    #[error("`{0}` is not an AWS region name (expected e.g. us-east-1, cn-north-1, us-gov-west-1)")]
+    Malformed(String),
+    #[error(
+        "`{region}` is in the {partition} partition, which is not supported: its SAML sign-in and STS endpoints are not public; use a region of aws, aws-cn or aws-us-gov"
+    )]
+    Unsupported {
+        region: String,
+        partition: &'static str,
+    },
+}
+
+/// The isolated and sovereign partitions, by a group their region names carry
+/// (`us-iso-east-1`, `us-isob-east-1`, `eu-isoe-west-1`, `us-isof-south-1`,
+/// `eusc-de-east-1`), and by their ARN field. Their regions look like commercial ones, so
+/// without this they would pass as `aws` and fail only at STS.
+const UNSUPPORTED: [(&str, &str); 5] = [
+    ("iso", "aws-iso"),
+    ("isob", "aws-iso-b"),
+    ("isoe", "aws-iso-e"),
+    ("isof", "aws-iso-f"),
+    ("eusc", "aws-eusc"),
+];
+
+/// The partition of a region in an unsupported partition, if `name` is one.
+fn unsupported_partition(name: &str) -> Option<&'static str> {
+    name.split('-').find_map(|group| {
+        UNSUPPORTED
+            .iter()
+            .find(|(g, _)| *g == group)
+            .map(|(_, partition)| *partition)
+    })
+}
+
+/// Whether `field` names an AWS partition this server does not support (an ARN's
+/// partition field such as `aws-iso`).
+pub(crate) fn is_unsupported_partition(field: &str) -> bool {
+    UNSUPPORTED.iter().any(|(_, p)| *p == field)
+}
 
 /// An AWS region name such as `eu-west-1`, with the partition it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -74,7 +111,7 @@ pub struct Region {
 
 impl Region {
     pub fn parse(name: &str) -> Result<Self, RegionError> {
-        let err = || RegionError(name.to_owned());
+        let err = || RegionError::Malformed(name.to_owned());
         // Shape: two or more lowercase groups joined by '-', ending in a number: us-east-1,
         // us-gov-west-1, ap-southeast-3, cn-northwest-1.
         let mut parts: Vec<&str> = name.split('-').collect();
@@ -87,6 +124,12 @@ impl Region {
                 .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_lowercase()))
         {
             return Err(err());
+        }
+        if let Some(partition) = unsupported_partition(name) {
+            return Err(RegionError::Unsupported {
+                region: name.to_owned(),
+                partition,
+            });
         }
         let partition = if name.starts_with("cn-") {
             Partition::AwsCn
@@ -134,6 +177,29 @@ mod tests {
             Region::parse("us-gov-west-1").unwrap().partition(),
             Partition::AwsUsGov
         );
+    }
+
+    #[test]
+    fn regions_of_isolated_and_sovereign_partitions_are_refused_by_name() {
+        for (region, partition) in [
+            ("us-iso-east-1", "aws-iso"),
+            ("us-isob-east-1", "aws-iso-b"),
+            ("eu-isoe-west-1", "aws-iso-e"),
+            ("us-isof-south-1", "aws-iso-f"),
+            ("eusc-de-east-1", "aws-eusc"),
+        ] {
+            let err = Region::parse(region).unwrap_err();
+            assert_eq!(
+                err,
+                RegionError::Unsupported {
+                    region: region.to_owned(),
+                    partition
+                }
+            );
+            assert!(err.to_string().contains(partition), "{err}");
+        }
+        // A commercial region whose name merely contains the letters is unaffected.
+        assert!(Region::parse("ap-isolated-1").is_ok());
     }
 
     #[test]
