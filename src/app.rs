@@ -5,7 +5,7 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 use crate::config::{IssuerKeys, Settings};
-use crate::delegation::RateLimiter;
+use crate::limit::RateLimiter;
 use crate::rules::{RuleSource, RulesEngine, RulesSettings};
 use crate::saml::SamlSigner;
 use crate::sts::{StsClient, StsSettings};
@@ -32,6 +32,8 @@ pub enum StartupError {
     Signer(String),
     #[error("cannot build HTTP client: {0}")]
     Http(String),
+    #[error("{0}")]
+    Roots(#[from] crate::roots::RootsError),
     #[error("rules: {0}")]
     Rules(String),
 }
@@ -58,9 +60,12 @@ impl App {
             saml.next_signing_cert_pem.as_deref(),
         )
         .map_err(|e| StartupError::Signer(e.to_string()))?;
+        let out = &settings.outbound;
+        let roots = crate::roots::load(out.ca_roots, out.ca_file_pem.as_deref())?;
         // Redirects are refused: one could lead the JWKS fetch from https to http or to an
         // internal host, past the checks made on the configured jwks_uri.
         let http = reqwest::Client::builder()
+            .tls_certs_only(roots.clone())
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(std::time::Duration::from_secs(5))
             .timeout(std::time::Duration::from_secs(10))
@@ -73,6 +78,7 @@ impl App {
             connect_timeout: settings.sts.connect_timeout,
             timeout: settings.sts.timeout,
             retries: settings.sts.retries,
+            roots,
         })
         .map_err(|e| StartupError::Http(e.to_string()))?;
         let rules = RulesEngine::new(rule_sources(&settings), rules_settings(&settings))

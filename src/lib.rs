@@ -9,6 +9,8 @@ pub mod delegation;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod limit;
+pub mod roots;
 pub mod rules;
 pub mod saml;
 pub mod startup;

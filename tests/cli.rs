@@ -263,3 +263,186 @@ fn check_config_lists_the_rules_it_compiled() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("rules: 3 compiled"), "{}", text(&out));
 }
+
+/// A configuration with two token issuers; `extra` is appended.
+fn two_issuer_tree(extra: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let tree = example_tree();
+    let config = tree.path().join("config/delegation.toml");
+    let original = std::fs::read_to_string(&config).unwrap();
+    let second = r#"
+[[issuers]]
+issuer = "https://partner.example.com/"
+jwks_uri = "https://partner.example.com/.well-known/jwks.json"
+"#;
+    // The example's client must now name its issuer; the second issuer goes before it.
+    let text = original
+        .replacen(
+            "[[clients]]\nclient_id = \"YOUR_CLIENT_ID\"",
+            &format!(
+                "{second}\n[[clients]]\nclient_id = \"YOUR_CLIENT_ID\"\nissuer = \"https://example.auth0.com/\""
+            ),
+            1,
+        )
+        + extra;
+    std::fs::write(&config, text).unwrap();
+    (tree, config)
+}
+
+const PARTNER_CLIENT: &str = r#"
+[[clients]]
+client_id = "partner"
+issuer = "https://partner.example.com/"
+allowed_callers = []
+[clients.partner_aws]
+"#;
+
+fn partner_client(allowed_callers: &str, saml_issuer: Option<&str>) -> String {
+    let saml_issuer = saml_issuer.map_or(String::new(), |s| format!("saml_issuer = \"{s}\"\n"));
+    PARTNER_CLIENT
+        .replace("allowed_callers = []", &format!("allowed_callers = {allowed_callers}"))
+        .replace(
+            "[clients.partner_aws]\n",
+            &format!(
+                "[clients.aws]\nrole = \"arn:aws:iam::123456789012:role/partner\"\nprincipal = \"arn:aws:iam::123456789012:saml-provider/partner\"\n{saml_issuer}"
+            ),
+        )
+}
+
+#[test]
+fn two_token_issuers_behind_one_saml_issuer_are_refused_with_the_risk_explained() {
+    let (_tree, config) = two_issuer_tree(&partner_client("[]", None));
+    let out = run(&["check-config"], &config, &[]);
+    assert!(!out.status.success(), "accepted a shared SAML issuer");
+    let text = text(&out);
+    assert!(text.contains("clients[1].aws"), "{text}");
+    assert!(text.contains("urn:delegation.example.com"), "{text}");
+    assert!(text.contains("unique only within one issuer"), "{text}");
+    assert!(text.contains("aws.saml_issuer"), "{text}");
+}
+
+#[test]
+fn a_target_refuses_callers_whose_tokens_come_from_another_issuer() {
+    let extra = partner_client("[\"YOUR_CLIENT_ID\"]", Some("urn:partner.example.com"));
+    let (_tree, config) = two_issuer_tree(&extra);
+    let out = run(&["check-config"], &config, &[]);
+    assert!(!out.status.success(), "accepted a cross-issuer caller");
+    let text = text(&out);
+    assert!(text.contains("clients[1].allowed_callers"), "{text}");
+    assert!(text.contains("YOUR_CLIENT_ID"), "{text}");
+}
+
+#[test]
+fn two_issuers_with_their_own_saml_issuers_pass_and_a_shared_role_is_warned_about() {
+    let extra = partner_client("[]", Some("urn:partner.example.com"))
+        .replace("role/partner\"", "role/auth0-role\"");
+    let (_tree, config) = two_issuer_tree(&extra);
+    let out = run(&["check-config"], &config, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let text = text(&out);
+    assert!(
+        text.contains("warning: role `arn:aws:iam::123456789012:role/auth0-role`"),
+        "{text}"
+    );
+    assert!(text.contains("saml:namequalifier"), "{text}");
+}
+
+#[test]
+fn check_config_warns_when_a_client_secret_client_may_call_a_target() {
+    let tree = example_tree();
+    let config = tree.path().join("config/delegation.toml");
+    let original = std::fs::read_to_string(&config).unwrap();
+    let text = original.replacen(
+        "algorithms = [\"RS256\"]",
+        "algorithms = [\"RS256\", \"HS256\"]",
+        1,
+    ) + r#"
+[[clients]]
+client_id = "legacy"
+client_secret = "0123456789abcdef0123456789abcdef"
+
+[[clients]]
+client_id = "reports"
+allowed_callers = ["legacy"]
+[clients.aws]
+role = "arn:aws:iam::123456789012:role/reports"
+principal = "arn:aws:iam::123456789012:saml-provider/auth0-provider"
+"#;
+    std::fs::write(&config, text).unwrap();
+    let out = run(&["check-config"], &config, &[]);
+    assert!(out.status.success(), "{}", self::text(&out));
+    let shown = self::text(&out);
+    assert!(shown.contains("warning: client `legacy`"), "{shown}");
+    assert!(shown.contains("target `reports`"), "{shown}");
+    assert!(
+        !shown.contains("0123456789abcdef"),
+        "the secret is not shown"
+    );
+}
+
+#[test]
+fn regions_of_unsupported_partitions_are_refused_with_a_reason() {
+    let tree = example_tree();
+    let config = tree.path().join("config/delegation.toml");
+    let original = std::fs::read_to_string(&config).unwrap();
+    for region in ["us-iso-east-1", "us-isob-east-1", "eusc-de-east-1"] {
+        let text = original.replacen(
+            "region = \"us-east-1\"",
+            &format!("region = \"{region}\""),
+            1,
+        );
+        std::fs::write(&config, text).unwrap();
+        let out = run(&["check-config"], &config, &[]);
+        assert!(!out.status.success(), "accepted {region}");
+        let shown = self::text(&out);
+        assert!(shown.contains("clients[0].aws.region"), "{shown}");
+        assert!(shown.contains("not supported"), "{shown}");
+    }
+}
+
+#[test]
+fn without_a_system_certificate_store_the_bundled_roots_are_used() {
+    let tree = example_tree();
+    let config = tree.path().join("config/delegation.toml");
+    let empty = tempfile::tempdir().unwrap();
+    let no_store = [
+        ("SSL_CERT_FILE", "/nonexistent/ca-certificates.crt"),
+        ("SSL_CERT_DIR", empty.path().to_str().unwrap()),
+    ];
+    let out = run(&["check-config"], &config, &no_store);
+    assert!(out.status.success(), "{}", text(&out));
+
+    // Asked to use only the system store, it says what is missing and how to fix it.
+    let original = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, original + "\n[outbound]\nca_roots = \"system\"\n").unwrap();
+    let out = run(&["check-config"], &config, &no_store);
+    assert!(!out.status.success(), "started without any CA certificate");
+    let shown = text(&out);
+    assert!(shown.contains("no CA certificates were found"), "{shown}");
+    assert!(shown.contains("ca-certificates"), "{shown}");
+    assert!(shown.contains("system+bundled"), "{shown}");
+}
+
+#[test]
+fn an_unknown_ca_roots_choice_and_a_bad_ca_file_are_named() {
+    let tree = example_tree();
+    let config = tree.path().join("config/delegation.toml");
+    let original = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        format!("{original}\n[outbound]\nca_roots = \"none\"\n"),
+    )
+    .unwrap();
+    let out = run(&["check-config"], &config, &[]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("outbound.ca_roots"), "{}", text(&out));
+
+    std::fs::write(tree.path().join("config/extra.pem"), "not a certificate").unwrap();
+    std::fs::write(
+        &config,
+        format!("{original}\n[outbound]\nca_file = \"extra.pem\"\n"),
+    )
+    .unwrap();
+    let out = run(&["check-config"], &config, &[]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("outbound.ca_file"), "{}", text(&out));
+}

@@ -110,6 +110,9 @@ async fn serve(path: &Path) -> Result<(), String> {
     if let Err(e) = app.verifier.refresh_all().await {
         tracing::warn!(error = %e, "issuer keys not available yet; will retry on demand");
     }
+    for warning in config::warnings(&app.settings) {
+        tracing::warn!(warning, "configuration");
+    }
     tracing::info!(%addr, clients = app.settings.clients.len(), "listening");
     startup::serve(listener, app, startup::shutdown_signal())
         .await
@@ -119,6 +122,9 @@ async fn serve(path: &Path) -> Result<(), String> {
 fn check_config(path: &Path) -> Result<(), String> {
     let app = load_app(path)?;
     print!("{}", summary(&app.settings, app.signer.key_bits()));
+    for warning in config::warnings(&app.settings) {
+        println!("  warning: {warning}");
+    }
     Ok(())
 }
 

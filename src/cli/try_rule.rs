@@ -7,7 +7,10 @@ use std::path::Path;
 use serde_json::{Map, Value, json};
 
 use crate::app::App;
-use crate::delegation::{self, AwsPrefill, DelegationRequest, Outcome, RequestInfo};
+use crate::delegation::{
+    self, AwsPrefill, DelegationRequest, Outcome, Parties, RequestInfo, VerifiedUser,
+};
+use crate::domain::Subject;
 
 pub async fn try_rule(
     app: &App,
@@ -41,16 +44,22 @@ pub async fn try_rule(
             ip: "127.0.0.1".into(),
             user_agent: Some("delegation-server try-rule".into()),
             hostname: None,
+            origin: None,
         },
     };
     let fail = |e: crate::error::ApiError| match e {
         crate::error::ApiError::Internal(detail) => detail,
         other => format!("{} ({})", other, other.code()),
     };
-    let (caller, target) = req.resolve_clients(clients).map_err(fail)?;
+    let caller = req.caller(clients).map_err(fail)?;
+    let target = req.target(caller, clients).map_err(fail)?;
     let prefill = AwsPrefill::new(req.aws_defaults(target).map_err(fail)?, &req).map_err(fail)?;
+    let subject =
+        Subject::from_claims(&claims).map_err(|e| format!("{}: {e}", user_file.display()))?;
+    let parties = Parties { caller, target };
+    let verified = VerifiedUser { subject, claims };
     let mut outcome = Outcome::default();
-    let prepared = delegation::prepare(app, &req, caller, prefill, claims, &mut outcome)
+    let prepared = delegation::prepare(app, &req, parties, prefill, verified, &mut outcome)
         .await
         .map_err(fail)?;
     let aws = &prepared.aws;

@@ -22,6 +22,24 @@ pub struct FileConfig {
     pub rules: RulesSection,
     #[serde(default)]
     pub limits: LimitsSection,
+    #[serde(default)]
+    pub outbound: OutboundSection,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutboundSection {
+    pub ca_roots: String,
+    pub ca_file: Option<PathBuf>,
+}
+
+impl Default for OutboundSection {
+    fn default() -> Self {
+        Self {
+            ca_roots: "system+bundled".into(),
+            ca_file: None,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -67,6 +85,7 @@ impl Default for RulesSection {
 pub struct ServerSection {
     pub listen: String,
     pub max_body_bytes: usize,
+    pub max_header_bytes: usize,
     pub max_token_bytes: usize,
     pub request_timeout_ms: u64,
     pub cors_origins: Vec<String>,
@@ -79,6 +98,7 @@ impl Default for ServerSection {
         Self {
             listen: "0.0.0.0:8080".into(),
             max_body_bytes: 64 * 1024,
+            max_header_bytes: 16 * 1024,
             max_token_bytes: 16 * 1024,
             request_timeout_ms: 10_000,
             cors_origins: Vec::new(),

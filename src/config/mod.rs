@@ -4,6 +4,7 @@
 pub(crate) mod file;
 mod settings;
 mod validate;
+mod warnings;
 
 use std::path::Path;
 
@@ -11,9 +12,10 @@ use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 
 pub use settings::{
-    AwsDefaults, Client, IssuerKeys, IssuerSettings, RulesConfig, SamlSettings, Secret,
-    ServerSettings, Settings, StsSettings,
+    AwsDefaults, Client, IssuerKeys, IssuerSettings, OutboundSettings, RulesConfig, SamlSettings,
+    Secret, ServerSettings, Settings, StsSettings,
 };
+pub use warnings::warnings;
 
 /// Why the configuration cannot be used.
 #[derive(Debug, thiserror::Error)]

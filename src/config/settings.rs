@@ -8,6 +8,7 @@ use std::time::Duration;
 use url::Url;
 
 use crate::domain::{PrincipalArn, Region, RoleArn};
+use crate::roots::CaRoots;
 
 #[derive(Debug)]
 pub struct Settings {
@@ -21,6 +22,15 @@ pub struct Settings {
     /// Delegations per user (issuer and `sub`) per minute, and the burst; 0: no limit.
     pub per_user_per_minute: u32,
     pub per_user_burst: u32,
+    pub outbound: OutboundSettings,
+}
+
+/// Trust for outbound HTTPS (JWKS and STS).
+#[derive(Debug)]
+pub struct OutboundSettings {
+    pub ca_roots: CaRoots,
+    /// Extra CA certificates (PEM), e.g. a private CA or an intercepting proxy's.
+    pub ca_file_pem: Option<Vec<u8>>,
 }
 
 /// Rule files, read at start, in the order they run.
@@ -40,6 +50,8 @@ pub struct RulesConfig {
 pub struct ServerSettings {
     pub listen: SocketAddr,
     pub max_body_bytes: usize,
+    /// Largest request head (request line and headers); larger ones get 431.
+    pub max_header_bytes: usize,
     pub max_token_bytes: usize,
     pub request_timeout: Duration,
     /// Origins allowed for every client, in addition to each client's own.

@@ -2,8 +2,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::DelegationRequest;
 use super::aws::AwsPrefill;
+use super::{DelegationRequest, Parties};
 use crate::config::Client;
 use crate::error::ApiError;
 use crate::rules::{RuleFailure, RulesEngine};
@@ -25,19 +25,24 @@ pub fn user_from_claims(mut claims: Map<String, Value>, user_id: &str) -> Map<St
     claims
 }
 
-/// Auth0's rule `context` for a delegation.
+/// Auth0's rule `context` for a delegation. `clientID` is the caller, as in Auth0; a rule
+/// guarding the application whose AWS settings apply reads `targetClientID`, which is the
+/// same unless a caller named another client as `target`.
 pub fn rule_context(
     req: &DelegationRequest,
-    caller: &Client,
+    parties: Parties<'_>,
     aws: &AwsPrefill,
 ) -> Map<String, Value> {
+    let Parties { caller, target } = parties;
     let mut body = req.body.clone();
     for key in HIDDEN_PARAMS {
         body.remove(key);
     }
     let context = json!({
         "clientID": caller.client_id,
-        "clientName": caller.name.clone().unwrap_or_else(|| caller.client_id.clone()),
+        "clientName": display_name(caller),
+        "targetClientID": target.client_id,
+        "targetClientName": display_name(target),
         "protocol": "delegation",
         "request": {
             "body": body,
@@ -52,6 +57,13 @@ pub fn rule_context(
         Value::Object(map) => map,
         _ => Map::new(),
     }
+}
+
+fn display_name(client: &Client) -> String {
+    client
+        .name
+        .clone()
+        .unwrap_or_else(|| client.client_id.clone())
 }
 
 /// Runs the rules; the result is the (user, context) the last rule passed on.

@@ -2,7 +2,6 @@
 
 mod aws;
 mod context;
-mod limit;
 mod request;
 
 use std::sync::Arc;
@@ -10,11 +9,11 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 pub use aws::{AwsPrefill, ResolvedAws};
-pub use limit::RateLimiter;
-pub use request::{DelegationRequest, RequestInfo, truncate};
+pub use request::{DelegationRequest, Params, RequestInfo};
 
 use crate::app::App;
 use crate::config::Client;
+use crate::domain::Subject;
 use crate::error::ApiError;
 use crate::saml::{self, ResponseParams, SamlAttribute};
 use crate::sts::{AssumeRoleWithSaml, StsResult};
@@ -25,6 +24,20 @@ use crate::token::Expected;
 pub struct Outcome {
     pub subject: Option<String>,
     pub role: Option<String>,
+}
+
+/// The calling client and the target whose AWS settings apply.
+#[derive(Debug, Clone, Copy)]
+pub struct Parties<'a> {
+    pub caller: &'a Client,
+    pub target: &'a Client,
+}
+
+/// The user as the verified id_token describes them.
+#[derive(Debug)]
+pub struct VerifiedUser {
+    pub subject: Subject,
+    pub claims: Map<String, Value>,
 }
 
 /// Everything decided before signing: the AWS settings, the user after rules, and the
@@ -38,15 +51,19 @@ pub struct Prepared {
 }
 
 /// Runs the whole flow for an already-parsed request.
+///
+/// Only the calling client is looked up before the id_token is verified: until then every
+/// refusal that depends on configuration (the target, its callers, its AWS settings, the
+/// role allowlist, the browser origin) would tell an unauthenticated caller something
+/// about it.
 pub async fn delegate(
     app: &Arc<App>,
     req: &DelegationRequest,
     outcome: &mut Outcome,
     deadline: tokio::time::Instant,
 ) -> Result<StsResult, ApiError> {
-    let (caller, target) = req.resolve_clients(&app.settings.clients)?;
-    let prefill = AwsPrefill::new(req.aws_defaults(target)?, req)?;
-
+    let clients = &app.settings.clients;
+    let caller = req.caller(clients)?;
     let expected = Expected {
         issuer: &caller.issuer,
         client_id: &caller.client_id,
@@ -57,14 +74,22 @@ pub async fn delegate(
         .verifier
         .verify(&req.id_token, &expected, now.unix_timestamp())
         .await?;
-    if let (Some(limiter), Some(Value::String(sub))) = (&app.limiter, claims.get("sub")) {
-        let user = format!("{}\n{sub}", caller.issuer);
+    let subject =
+        Subject::from_claims(&claims).map_err(|e| ApiError::InvalidGrant(e.to_string()))?;
+    outcome.subject = Some(subject.to_string());
+    if let Some(limiter) = &app.limiter {
+        let user = format!("{}\n{subject}", caller.issuer);
         limiter
             .check(&user, std::time::Instant::now())
             .map_err(|retry_after| ApiError::TooManyRequests { retry_after })?;
     }
 
-    let prepared = prepare(app, req, caller, prefill, claims, outcome).await?;
+    let target = req.target(caller, clients)?;
+    req.check_origin(caller, &app.settings.server)?;
+    let prefill = AwsPrefill::new(req.aws_defaults(target)?, req)?;
+    let parties = Parties { caller, target };
+    let verified = VerifiedUser { subject, claims };
+    let prepared = prepare(app, req, parties, prefill, verified, outcome).await?;
     let partition = prepared.aws.role.partition();
     let aws = &prepared.aws;
     let params = ResponseParams {
@@ -97,33 +122,26 @@ pub async fn delegate(
 pub async fn prepare(
     app: &App,
     req: &DelegationRequest,
-    caller: &Client,
+    parties: Parties<'_>,
     prefill: AwsPrefill,
-    claims: Map<String, Value>,
+    verified: VerifiedUser,
     outcome: &mut Outcome,
 ) -> Result<Prepared, ApiError> {
-    let user_id = match claims.get("sub") {
-        Some(Value::String(sub)) if !sub.is_empty() => sub.clone(),
-        _ => return Err(ApiError::InvalidGrant("id_token has no `sub` claim".into())),
-    };
-    // `sub` is the NameID, `${saml:sub}` in IAM policies. Replacing characters XML cannot
-    // carry would let two distinct subjects share one identity, so such a token is refused.
-    if !saml::is_xml_text(&user_id) {
-        return Err(ApiError::InvalidGrant(
-            "id_token `sub` holds control characters that SAML cannot carry".into(),
-        ));
-    }
-    outcome.subject = Some(user_id.clone());
-
-    let user = context::user_from_claims(claims, &user_id);
-    let rule_context = context::rule_context(req, caller, &prefill);
+    let user_id = verified.subject.to_string();
+    let user = context::user_from_claims(verified.claims, &user_id);
+    let rule_context = context::rule_context(req, parties, &prefill);
     let (mut user, rule_context) = context::run_rules(&app.rules, user, rule_context).await?;
 
     let aws = prefill.resolve(context::aws_from_context(&rule_context), &req.target)?;
     outcome.role = Some(aws.role.to_string());
     aws.fill_user_defaults(&mut user);
-    let attributes = saml::compute_attributes(&user, &aws.mappings)
-        .map_err(|e| ApiError::Internal(format!("SAML attributes: {e}")))?;
+    let attributes = saml::compute_attributes(&user, &aws.mappings).map_err(|e| {
+        if e.is_user_data() {
+            ApiError::InvalidRequest(format!("the user's claims cannot be sent to AWS: {e}"))
+        } else {
+            ApiError::Internal(format!("SAML attributes: {e}"))
+        }
+    })?;
     Ok(Prepared {
         user_id,
         aws,

@@ -1,21 +1,48 @@
-//! The parameters of a `/delegation` request, checked against the table in DESIGN §2.
+//! The parameters of a `/delegation` request, checked against the table in DESIGN §2, and
+//! the clients they name.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use crate::config::{AwsDefaults, Client};
+use crate::config::{AwsDefaults, Client, ServerSettings};
+use crate::domain::truncate;
 use crate::error::ApiError;
-use crate::http::body::RequestBody;
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
-/// Facts about the HTTP request that rules may read (`context.request`).
+/// Facts about the HTTP request that rules may read (`context.request`), and the browser
+/// origin the caller's CORS settings are checked against.
 #[derive(Debug, Clone, Default)]
 pub struct RequestInfo {
     pub ip: String,
     pub user_agent: Option<String>,
     pub hostname: Option<String>,
+    /// The `Origin` header of a browser request.
+    pub origin: Option<String>,
+}
+
+/// The request parameters as sent (JSON or form), each present at most once.
+#[derive(Debug, Default)]
+pub struct Params(pub Map<String, Value>);
+
+impl Params {
+    /// A string parameter; empty strings count as absent.
+    pub fn string(&self, name: &str) -> Result<Option<&str>, ApiError> {
+        match self.0.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) if s.is_empty() => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(ApiError::InvalidRequest(format!(
+                "`{name}` must be a string"
+            ))),
+        }
+    }
+
+    pub fn required(&self, name: &str) -> Result<&str, ApiError> {
+        self.string(name)?
+            .ok_or_else(|| ApiError::InvalidRequest(format!("`{name}` is required")))
+    }
 }
 
 /// A `/delegation` request whose parameters are present and well-formed.
@@ -32,9 +59,9 @@ pub struct DelegationRequest {
 }
 
 impl DelegationRequest {
-    pub fn from_body(body: RequestBody, info: RequestInfo) -> Result<Self, ApiError> {
-        let client_id = body.required("client_id")?.to_owned();
-        match body.string("grant_type")? {
+    pub fn from_params(params: Params, info: RequestInfo) -> Result<Self, ApiError> {
+        let client_id = params.required("client_id")?.to_owned();
+        match params.string("grant_type")? {
             None => return Err(ApiError::InvalidRequest("`grant_type` is required".into())),
             Some(JWT_BEARER) => {}
             Some(other) => {
@@ -44,7 +71,7 @@ impl DelegationRequest {
                 )));
             }
         }
-        let id_token = match (body.string("id_token")?, body.string("refresh_token")?) {
+        let id_token = match (params.string("id_token")?, params.string("refresh_token")?) {
             (Some(token), _) => token.to_owned(),
             (None, Some(_)) => {
                 return Err(ApiError::InvalidRequest(
@@ -53,7 +80,7 @@ impl DelegationRequest {
             }
             (None, None) => return Err(ApiError::InvalidRequest("`id_token` is required".into())),
         };
-        match body.string("api_type")? {
+        match params.string("api_type")? {
             None | Some("aws") => {}
             Some(other) => {
                 return Err(ApiError::InvalidRequest(format!(
@@ -62,43 +89,74 @@ impl DelegationRequest {
                 )));
             }
         }
-        body.string("scope")?;
-        let target = body.string("target")?.unwrap_or(&client_id).to_owned();
-        let role = body.string("role")?.map(str::to_owned);
-        let principal = body.string("principal")?.map(str::to_owned);
+        params.string("scope")?;
+        let target = params.string("target")?.unwrap_or(&client_id).to_owned();
+        let role = params.string("role")?.map(str::to_owned);
+        let principal = params.string("principal")?.map(str::to_owned);
         Ok(Self {
             client_id,
             target,
             id_token,
             role,
             principal,
-            body: body.0,
+            body: params.0,
             info,
         })
     }
 
-    /// The calling client and the target whose AWS settings apply.
-    pub fn resolve_clients<'a>(
+    /// The calling client, whose issuer and audience the id_token is verified against.
+    /// Client IDs are public (every app embeds its own), so naming an unknown one reveals
+    /// nothing; everything else about the configuration waits for a verified token.
+    pub fn caller<'a>(
         &self,
         clients: &'a BTreeMap<String, Client>,
-    ) -> Result<(&'a Client, &'a Client), ApiError> {
-        let unknown =
-            |id: &str| ApiError::InvalidClient(format!("unknown client `{}`", truncate(id)));
-        let caller = clients
-            .get(&self.client_id)
-            .ok_or_else(|| unknown(&self.client_id))?;
-        let target = clients
+    ) -> Result<&'a Client, ApiError> {
+        clients.get(&self.client_id).ok_or_else(|| {
+            ApiError::InvalidClient(format!("unknown client `{}`", truncate(&self.client_id)))
+        })
+    }
+
+    /// The target whose AWS settings apply; asked only once the id_token is verified.
+    /// An unknown target and one that does not list the caller get the same answer, so
+    /// a caller cannot map which clients exist or trust which.
+    pub fn target<'a>(
+        &self,
+        caller: &Client,
+        clients: &'a BTreeMap<String, Client>,
+    ) -> Result<&'a Client, ApiError> {
+        clients
             .get(&self.target)
-            .ok_or_else(|| unknown(&self.target))?;
-        if target.client_id != caller.client_id
-            && !target.allowed_callers.contains(&caller.client_id)
+            .filter(|t| {
+                t.client_id == caller.client_id || t.allowed_callers.contains(&caller.client_id)
+            })
+            .ok_or_else(|| {
+                ApiError::InvalidClient(format!(
+                    "client `{}` may not request delegation for target `{}`",
+                    caller.client_id,
+                    truncate(&self.target)
+                ))
+            })
+    }
+
+    /// Refuses a browser request whose origin the calling client does not allow.
+    pub fn check_origin(&self, caller: &Client, server: &ServerSettings) -> Result<(), ApiError> {
+        let Some(origin) = &self.info.origin else {
+            return Ok(());
+        };
+        if caller
+            .cors_origins
+            .iter()
+            .chain(&server.cors_origins)
+            .any(|o| o == origin)
         {
-            return Err(ApiError::InvalidClient(format!(
-                "client `{}` does not allow `{}` to request delegation for it",
-                target.client_id, caller.client_id
-            )));
+            Ok(())
+        } else {
+            Err(ApiError::InvalidClient(format!(
+                "origin `{}` is not allowed for client `{}`",
+                truncate(origin),
+                caller.client_id
+            )))
         }
-        Ok((caller, target))
     }
 
     /// The target's AWS settings; `api_type` is `aws` or absent, so AWS must be configured.
@@ -112,11 +170,23 @@ impl DelegationRequest {
     }
 }
 
-/// Echoes of request text in error messages and logs stay short.
-pub fn truncate(text: &str) -> String {
-    let mut cut: String = text.chars().take(64).collect();
-    if cut.len() < text.len() {
-        cut.push('…');
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn params(value: Value) -> Params {
+        match value {
+            Value::Object(map) => Params(map),
+            _ => Params::default(),
+        }
     }
-    cut
+
+    #[test]
+    fn non_string_parameters_and_empty_strings_are_told_apart() {
+        let p = params(json!({"client_id": 5, "target": ""}));
+        assert!(p.string("client_id").is_err());
+        assert_eq!(p.string("target").unwrap(), None);
+        assert!(p.required("target").is_err());
+    }
 }

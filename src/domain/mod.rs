@@ -2,6 +2,10 @@
 
 mod arn;
 mod region;
+mod subject;
+mod text;
 
 pub use arn::{ArnError, PrincipalArn, RoleArn};
 pub use region::{Partition, Region, RegionError};
+pub use subject::{Subject, SubjectError};
+pub use text::{is_xml_char, is_xml_text, truncate};

@@ -10,8 +10,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::app::App;
-use crate::config::{Client, ServerSettings};
-use crate::error::ApiError;
 
 fn origin(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())
@@ -25,27 +23,6 @@ fn allowed_by_any(app: &App, origin: &str) -> bool {
             .clients
             .values()
             .any(|c| c.cors_origins.iter().any(|o| o == origin))
-}
-
-/// Refuses a browser request whose origin the calling client does not allow.
-pub fn check_client_origin(
-    headers: &HeaderMap,
-    client: &Client,
-    server: &ServerSettings,
-) -> Result<(), ApiError> {
-    let Some(origin) = origin(headers) else {
-        return Ok(());
-    };
-    let allowed = client.cors_origins.iter().chain(&server.cors_origins);
-    if allowed.into_iter().any(|o| o == origin) {
-        Ok(())
-    } else {
-        Err(ApiError::InvalidClient(format!(
-            "origin `{}` is not allowed for client `{}`",
-            crate::delegation::truncate(origin),
-            client.client_id
-        )))
-    }
 }
 
 /// Adds `Access-Control-Allow-Origin` to responses for origins some client allows, so a

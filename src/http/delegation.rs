@@ -9,10 +9,10 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
-use super::body::RequestBody;
-use super::cors;
+use super::body;
 use crate::app::App;
 use crate::delegation::{self, DelegationRequest, Outcome, RequestInfo};
+use crate::domain::truncate;
 use crate::error::ApiError;
 
 pub async fn handle(
@@ -92,21 +92,15 @@ async fn run(
     let bytes = tokio::time::timeout_at(deadline, axum::body::to_bytes(body, limit))
         .await
         .map_err(|_| ApiError::InvalidRequest("the request body did not arrive in time".into()))?
-        .map_err(|_| ApiError::PayloadTooLarge(limit))?;
+        .map_err(|e| body::read_error(e, limit))?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    let parsed = RequestBody::parse(content_type, &bytes)?;
+    let params = body::parse(content_type, &bytes)?;
     let hops = app.settings.server.forwarded_hops;
-    let req = DelegationRequest::from_body(parsed, request_info(peer, headers, hops))?;
-    *ids = (
-        Some(delegation::truncate(&req.client_id)),
-        Some(delegation::truncate(&req.target)),
-    );
+    let req = DelegationRequest::from_params(params, request_info(peer, headers, hops))?;
+    *ids = (Some(truncate(&req.client_id)), Some(truncate(&req.target)));
 
-    if let Some(caller) = app.settings.clients.get(&req.client_id) {
-        cors::check_client_origin(headers, caller, &app.settings.server)?;
-    }
     let flow = delegation::delegate(app, &req, outcome, deadline);
     let result = tokio::time::timeout_at(deadline, flow)
         .await
@@ -132,6 +126,7 @@ fn request_info(peer: SocketAddr, headers: &HeaderMap, forwarded_hops: usize) ->
         ip: client_ip(peer, headers, forwarded_hops),
         user_agent: text(header::USER_AGENT),
         hostname: text(header::HOST),
+        origin: text(header::ORIGIN),
     }
 }
 

@@ -20,13 +20,27 @@ pub type Mappings = Vec<(String, String)>;
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum AttributeError {
     #[error(
-        "SAML attribute `{attribute}`: user property `{property}` holds an object or a nested array; map it to a string, number, boolean or an array of those"
+        "SAML attribute `{attribute}`: user property `{property}` holds an object or a nested array; expected a string, number, boolean or an array of those"
     )]
     NotText { attribute: String, property: String },
-    #[error("SAML attribute `{attribute}` must have exactly one value, it has {count}")]
-    NotSingleValued { attribute: String, count: usize },
+    #[error(
+        "SAML attribute `{attribute}` must have exactly one value, but user property `{property}` gives {count}"
+    )]
+    NotSingleValued {
+        attribute: String,
+        property: String,
+        count: usize,
+    },
     #[error("SAML attribute `{attribute}` is mapped more than once; AWS expects it once")]
     Repeated { attribute: String },
+    /// The value of a user property breaks an AWS rule for the attribute.
+    #[error("SAML attribute `{attribute}`: the value of user property `{property}` {problem}")]
+    InvalidValue {
+        attribute: String,
+        property: String,
+        problem: &'static str,
+    },
+    /// The attribute itself (its name, or a value only rules and the server set) is wrong.
     #[error("SAML attribute `{attribute}`: {problem}")]
     Invalid {
         attribute: String,
@@ -34,6 +48,24 @@ pub enum AttributeError {
     },
     #[error("{count} PrincipalTag attributes are mapped; AWS allows at most 50")]
     TooManyPrincipalTags { count: usize },
+}
+
+impl AttributeError {
+    /// Whether the user's data (an id_token claim, as the mappings read it) is what cannot
+    /// be sent, rather than a mapping, a rule or the server's own values: the request is
+    /// then refused as invalid, not failed as an internal error. `Role` carries the role
+    /// pair the server or a rule chose, never a claim.
+    pub fn is_user_data(&self) -> bool {
+        match self {
+            Self::NotText { attribute, .. } | Self::NotSingleValued { attribute, .. } => {
+                attribute != aws_attributes::ROLE
+            }
+            Self::InvalidValue { .. } => true,
+            Self::Repeated { .. } | Self::Invalid { .. } | Self::TooManyPrincipalTags { .. } => {
+                false
+            }
+        }
+    }
 }
 
 /// Auth0's default AWS mappings: the user's `name` as the claims-identity name identifier,
@@ -80,7 +112,7 @@ pub fn compute_attributes(
         }
         attributes.push(SamlAttribute {
             name: name.clone(),
-            values: aws_attributes::check(name, values)?,
+            values: aws_attributes::check(name, property, values)?,
         });
     }
     aws_attributes::check_together(&attributes)?;

@@ -185,6 +185,7 @@ fn role_must_be_a_single_value() {
         one(ROLE, json!([pair, pair])).unwrap_err(),
         AttributeError::NotSingleValued {
             attribute: ROLE.to_owned(),
+            property: "p".to_owned(),
             count: 2
         }
     );
@@ -205,7 +206,7 @@ fn session_duration_must_be_whole_seconds_from_900_to_43200() {
     ] {
         let err = one(DURATION, bad.clone()).unwrap_err();
         assert!(
-            matches!(err, AttributeError::Invalid { .. }),
+            matches!(err, AttributeError::InvalidValue { .. }),
             "{bad}: {err:?}"
         );
     }
@@ -225,7 +226,7 @@ fn source_identity_follows_aws_rules() {
     ] {
         let err = one(SOURCE, json!(bad)).unwrap_err();
         assert!(
-            matches!(err, AttributeError::Invalid { .. }),
+            matches!(err, AttributeError::InvalidValue { .. }),
             "{bad}: {err:?}"
         );
     }
@@ -249,7 +250,7 @@ fn principal_tags_are_limited_in_key_value_and_count() {
     ));
     assert!(matches!(
         one(&key("t"), json!("v".repeat(257))),
-        Err(AttributeError::Invalid { .. })
+        Err(AttributeError::InvalidValue { .. })
     ));
     assert!(matches!(
         one(&key("t"), json!(["a", "b"])),
@@ -286,4 +287,59 @@ fn other_attributes_pass_through_unchecked() {
     let transitive = "https://aws.amazon.com/SAML/Attributes/TransitiveTagKeys";
     assert_eq!(one(transitive, json!(["a", "b"])).unwrap(), ["a", "b"]);
     assert_eq!(one("urn:custom", json!(["a", "b"])).unwrap(), ["a", "b"]);
+}
+
+#[test]
+fn principal_tags_hold_only_the_characters_aws_allows() {
+    let key = |k: &str| format!("{TAG}{k}");
+    for good in [
+        "Zoë 東京",
+        "a_b.c:d/e=f+g-h@i",
+        "٣ digits",
+        "no\u{a0}break",
+        "",
+    ] {
+        assert_eq!(one(&key("team"), json!(good)).unwrap(), [good], "{good:?}");
+    }
+    for bad in [
+        "t\r\n\t",
+        "\"<&>'",
+        "😀",
+        "a\u{0}",
+        "semi;colon",
+        "ab#c",
+        "a\u{202e}b",
+    ] {
+        let err = one(&key("team"), json!(bad)).unwrap_err();
+        assert!(
+            matches!(&err, AttributeError::InvalidValue { property, .. } if property == "p"),
+            "{bad:?}: {err:?}"
+        );
+        assert!(err.is_user_data(), "{err}");
+        assert!(err.to_string().contains(&key("team")), "{err}");
+    }
+    for bad_key in ["te am\n", "dept!", "😀"] {
+        let err = one(&key(bad_key), json!("v")).unwrap_err();
+        assert!(
+            matches!(err, AttributeError::Invalid { .. }),
+            "{bad_key:?}: {err:?}"
+        );
+        assert!(!err.is_user_data());
+    }
+}
+
+#[test]
+fn problems_with_claim_values_are_told_from_problems_with_the_mapping() {
+    let object = one("urn:x", json!({"x": "<y>"})).unwrap_err();
+    assert!(object.is_user_data(), "{object}");
+    assert!(object.to_string().contains("`p`"), "{object}");
+    let many = one(DURATION, json!([900, 901])).unwrap_err();
+    assert!(many.is_user_data(), "{many}");
+    // The role pair comes from the server or a rule, never from a claim.
+    let pair = format!("{ROLE_ARN},{PROVIDER_ARN}");
+    assert!(!one(ROLE, json!([pair, pair])).unwrap_err().is_user_data());
+    assert!(!one(ROLE, json!("not a pair")).unwrap_err().is_user_data());
+    let u = user(json!({ "a": "900", "b": "1000" }));
+    let twice = compute_attributes(&u, &mappings(&[(DURATION, "a"), (DURATION, "b")])).unwrap_err();
+    assert!(!twice.is_user_data());
 }

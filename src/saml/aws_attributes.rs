@@ -2,6 +2,10 @@
 //! STS refuses an assertion with an invalid one (`InvalidIdentityToken`); catching it here
 //! gives the operator a message naming the attribute instead of a failed AWS call.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
+
 use crate::domain::{PrincipalArn, RoleArn};
 
 use super::session_name::{is_session_name_char, session_name};
@@ -17,9 +21,25 @@ const MAX_TAG_KEY_CHARS: usize = 128;
 const MAX_TAG_VALUE_CHARS: usize = 256;
 const SESSION_DURATION_SECONDS: std::ops::RangeInclusive<u32> = 900..=43200;
 
-/// Checks (or, for `RoleSessionName`, repairs) the values of one attribute. Attributes
-/// outside the AWS namespace, and AWS ones without documented limits, pass unchanged.
-pub(super) fn check(name: &str, values: Vec<String>) -> Result<Vec<String>, AttributeError> {
+/// Characters AWS allows in session tag keys and values: letters, separators (spaces),
+/// numbers, and `_ . : / = + - @`.
+static TAG_TEXT: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$").ok());
+
+/// Whether `text` holds only characters AWS allows in a session tag key or value.
+pub(crate) fn is_tag_text(text: &str) -> bool {
+    // The pattern is a constant; were it ever refused, every tag is refused too.
+    TAG_TEXT.as_ref().is_some_and(|re| re.is_match(text))
+}
+
+/// Checks (or, for `RoleSessionName`, repairs) the values of one attribute, mapped from
+/// user property `property`. Attributes outside the AWS namespace, and AWS ones without
+/// documented limits, pass unchanged.
+pub(super) fn check(
+    name: &str,
+    property: &str,
+    values: Vec<String>,
+) -> Result<Vec<String>, AttributeError> {
     let Some(aws_name) = name.strip_prefix(AWS_PREFIX) else {
         return Ok(values);
     };
@@ -27,6 +47,12 @@ pub(super) fn check(name: &str, values: Vec<String>) -> Result<Vec<String>, Attr
         attribute: name.to_owned(),
         problem,
     };
+    let invalid_value = |problem| AttributeError::InvalidValue {
+        attribute: name.to_owned(),
+        property: property.to_owned(),
+        problem,
+    };
+    let single = |values| single(name, property, values);
     match aws_name {
         // Never an error: AWS needs exactly one valid name, so keep the first and fix it.
         "RoleSessionName" => Ok(values
@@ -35,7 +61,7 @@ pub(super) fn check(name: &str, values: Vec<String>) -> Result<Vec<String>, Attr
             .into_iter()
             .collect()),
         "Role" => {
-            let value = single(name, values)?;
+            let value = single(values)?;
             if !is_role_pair(&value) {
                 return Err(invalid(
                     "must be \"<role ARN>,<SAML provider ARN>\" with both ARNs in the same partition",
@@ -44,7 +70,7 @@ pub(super) fn check(name: &str, values: Vec<String>) -> Result<Vec<String>, Attr
             Ok(vec![value])
         }
         "SessionDuration" => {
-            let value = single(name, values)?;
+            let value = single(values)?;
             let seconds = (!value.is_empty()
                 && value.len() <= 5
                 && value.bytes().all(|b| b.is_ascii_digit()))
@@ -52,21 +78,21 @@ pub(super) fn check(name: &str, values: Vec<String>) -> Result<Vec<String>, Attr
             .flatten();
             match seconds {
                 Some(s) if SESSION_DURATION_SECONDS.contains(&s) => Ok(vec![value]),
-                _ => Err(invalid(
+                _ => Err(invalid_value(
                     "must be a whole number of seconds from 900 to 43200",
                 )),
             }
         }
         "SourceIdentity" => {
-            let value = single(name, values)?;
+            let value = single(values)?;
             if value
                 .get(..4)
                 .is_some_and(|p| p.eq_ignore_ascii_case("aws:"))
             {
-                return Err(invalid("must not start with \"aws:\""));
+                return Err(invalid_value("must not start with \"aws:\""));
             }
             if !(2..=64).contains(&value.len()) || !value.chars().all(is_session_name_char) {
-                return Err(invalid(
+                return Err(invalid_value(
                     "must be 2 to 64 characters from [A-Za-z0-9_+=,.@-]",
                 ));
             }
@@ -79,9 +105,21 @@ pub(super) fn check(name: &str, values: Vec<String>) -> Result<Vec<String>, Attr
                         "the tag key after \"PrincipalTag:\" must be 1 to 128 characters",
                     ));
                 }
-                let value = single(name, values)?;
+                if !is_tag_text(key) {
+                    return Err(invalid(
+                        "the tag key after \"PrincipalTag:\" may hold only letters, spaces, numbers and _ . : / = + - @",
+                    ));
+                }
+                let value = single(values)?;
                 if value.chars().count() > MAX_TAG_VALUE_CHARS {
-                    return Err(invalid("the tag value must be at most 256 characters"));
+                    return Err(invalid_value(
+                        "is longer than 256 characters, the most a tag value may have",
+                    ));
+                }
+                if !is_tag_text(&value) {
+                    return Err(invalid_value(
+                        "holds characters a tag value cannot: only letters, spaces, numbers and _ . : / = + - @ are allowed",
+                    ));
                 }
                 Ok(vec![value])
             }
@@ -118,11 +156,12 @@ pub(super) fn check_together(attributes: &[SamlAttribute]) -> Result<(), Attribu
     Ok(())
 }
 
-fn single(name: &str, mut values: Vec<String>) -> Result<String, AttributeError> {
+fn single(name: &str, property: &str, mut values: Vec<String>) -> Result<String, AttributeError> {
     match values.len() {
         1 => Ok(values.swap_remove(0)),
         count => Err(AttributeError::NotSingleValued {
             attribute: name.to_owned(),
+            property: property.to_owned(),
             count,
         }),
     }

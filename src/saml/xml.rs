@@ -18,19 +18,8 @@
 /// CHARACTER rather than nothing so a reader can see that something was there.
 pub(crate) const REPLACEMENT: char = '\u{FFFD}';
 
-/// Whether XML 1.0 (`Char` production) allows `c` in a document.
-///
-/// Rust `char`s are never surrogates, so only the C0 controls and the two non-characters
-/// at the end of the BMP are left to exclude.
-fn is_xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}')
-        || c >= '\u{10000}'
-}
-
-/// Whether every character of `text` can be carried by XML 1.0 unchanged.
-pub fn is_xml_text(text: &str) -> bool {
-    text.chars().all(is_xml_char)
-}
+use crate::domain::is_xml_char;
+pub use crate::domain::is_xml_text;
 
 /// The character as it will be emitted: itself, or [`REPLACEMENT`] if XML forbids it.
 pub(crate) fn xml_safe(c: char) -> char {

@@ -39,6 +39,7 @@ impl StsClient {
         let global =
             Url::parse(global_text).map_err(|_| StsBuildError::Endpoint(global_text.into()))?;
         let http = reqwest::Client::builder()
+            .tls_certs_only(settings.roots)
             .connect_timeout(settings.connect_timeout)
             // STS never redirects; following one could send the assertion elsewhere.
             .redirect(reqwest::redirect::Policy::none())

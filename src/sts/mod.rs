@@ -37,7 +37,7 @@ pub const MAX_REPLY_BYTES: usize = 64 * 1024;
 pub const MAX_MESSAGE_CHARS: usize = 512;
 
 /// How the client reaches STS.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct StsSettings {
     /// Sends every call here instead of the regional endpoint (an emulator such as moto).
     pub endpoint: Option<url::Url>,
@@ -48,15 +48,19 @@ pub struct StsSettings {
     pub timeout: Duration,
     /// Extra attempts after the first, only for throttling, 5xx and transport failures.
     pub retries: u32,
+    /// The certificate authorities HTTPS to STS trusts (see [`crate::roots`]).
+    pub roots: Vec<reqwest::Certificate>,
 }
 
 impl Default for StsSettings {
+    /// The bundled Mozilla roots, so a default client works without a system store.
     fn default() -> Self {
         Self {
             endpoint: None,
             connect_timeout: Duration::from_secs(2),
             timeout: Duration::from_secs(5),
             retries: 2,
+            roots: crate::roots::load(crate::roots::CaRoots::Bundled, None).unwrap_or_default(),
         }
     }
 }

@@ -111,7 +111,10 @@ async fn a_target_that_does_not_allow_the_caller_refuses() {
     let mut body = app.body_for("app", "auth0|1");
     body["target"] = json!("closed");
     let description = expect(&app, body, 401, "invalid_client").await;
-    assert!(description.contains("does not allow"), "{description}");
+    assert!(
+        description.contains("may not request delegation for target `closed`"),
+        "{description}"
+    );
 }
 
 #[tokio::test]
@@ -161,6 +164,8 @@ async fn a_user_over_the_rate_limit_gets_429_and_others_are_served() {
         assert_eq!(app.post_json(&body).await.status(), 200);
     }
 
+    // Counted before and after: a slow emulator may have made the first two retry.
+    let attempts = app.sts.attempts();
     let third = app.post_json(&app.body_for("app", "auth0|busy")).await;
 
     let retry_after: u64 = third.headers()["retry-after"]
@@ -172,7 +177,7 @@ async fn a_user_over_the_rate_limit_gets_429_and_others_are_served() {
     assert_error(third, 429, "too_many_requests").await;
     assert_eq!(
         app.sts.attempts(),
-        2,
+        attempts,
         "the limited request must not reach STS"
     );
     let other = app.post_json(&app.body_for("app", "auth0|calm")).await;

@@ -10,5 +10,7 @@ mod metadata;
 mod rules;
 #[path = "../support/saml_verify.rs"]
 mod saml_verify;
+mod security;
 mod sts_faults;
 mod test_app;
+mod wire;

@@ -68,6 +68,26 @@ async fn the_seeds_rule_picks_the_role_and_principal_by_client() {
 }
 
 #[tokio::test]
+async fn the_seeds_rule_also_fires_when_another_caller_targets_its_application() {
+    let ruled = RULED_CLIENT.replace(
+        "client_id = \"ruled\"\n",
+        "client_id = \"ruled\"\nallowed_callers = [\"app\"]\n",
+    );
+    let extra = ruled + &rules_section(&[&example("01-aws-role-by-client.js")], 1000);
+    let app = TestApp::spawn_with(&extra).await;
+
+    // `app` calls with its own token and names `ruled` as the target: the rule guards
+    // `ruled` by context.targetClientID, so it sets the role although clientID is `app`.
+    let mut body = app.body_for("app", "auth0|via-app");
+    body["target"] = json!("ruled");
+    let arn = assumed_role(app.post_json(&body).await).await;
+    assert_eq!(
+        arn,
+        "arn:aws:sts::123456789012:assumed-role/auth0-role/jane"
+    );
+}
+
+#[tokio::test]
 async fn a_rule_that_changes_the_mappings_adds_the_attribute_to_the_signed_response() {
     let files = [
         &example("01-aws-role-by-client.js"),
@@ -110,6 +130,8 @@ function (user, context, callback) {
   var problems = [];
   function expect(what, ok) { if (!ok) problems.push(what); }
   expect('clientID', context.clientID === 'app');
+  expect('targetClientID', context.targetClientID === 'app');
+  expect('targetClientName', context.targetClientName === 'app');
   expect('protocol', context.protocol === 'delegation');
   expect('body.api_type', context.request.body.api_type === 'aws');
   expect('body hides id_token', context.request.body.id_token === undefined);

@@ -17,6 +17,8 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
     /// The signing certificate as published at `/samlp/metadata`.
     pub cert_pem: String,
+    /// SAML issuers besides `SAML_ISSUER` that this test's clients use.
+    pub other_saml_issuers: Vec<String>,
 }
 
 /// Every SAML Response a test made the server send is checked by both verifiers when the
@@ -30,11 +32,22 @@ impl Drop for TestApp {
             if let Err(e) = verify_with_xmlsec1(&xml, &self.cert_pem) {
                 panic!("xmlsec1 rejected a Response the server sent: {e}");
             }
-            if let Err(e) = verify_like_aws(&xml, &self.cert_pem, SAML_ISSUER, AWS_SAML, AWS_SAML) {
+            let issuer = response_issuer(&xml);
+            if issuer != SAML_ISSUER && !self.other_saml_issuers.contains(&issuer) {
+                panic!("a Response names issuer {issuer}, which no client of the test uses");
+            }
+            if let Err(e) = verify_like_aws(&xml, &self.cert_pem, &issuer, AWS_SAML, AWS_SAML) {
                 panic!("the SP library rejected a Response the server sent: {e}");
             }
         }
     }
+}
+
+/// The text of the Response's first `Issuer` element.
+pub fn response_issuer(xml: &str) -> String {
+    let start = xml.find("Issuer>").map_or(0, |i| i + "Issuer>".len());
+    let end = start + xml[start..].find('<').unwrap_or(0);
+    xml[start..end].to_owned()
 }
 
 /// The configuration every test starts from; `{sts}`, `{issuer}`, `{jwks}` are filled in.
@@ -64,6 +77,7 @@ jwks_min_refresh_seconds = 1
 
 [[clients]]
 client_id = "app"
+issuer = "{issuer}"
 cors_origins = ["https://app.example.com"]
 [clients.aws]
 role = "arn:aws:iam::123456789012:role/auth0-role"
@@ -71,6 +85,7 @@ principal = "arn:aws:iam::123456789012:saml-provider/auth0-provider"
 
 [[clients]]
 client_id = "reports"
+issuer = "{issuer}"
 allowed_callers = ["app"]
 [clients.aws]
 role = "arn:aws:iam::123456789012:role/reports-role"
@@ -82,12 +97,14 @@ allow_request_roles = [
 
 [[clients]]
 client_id = "closed"
+issuer = "{issuer}"
 [clients.aws]
 role = "arn:aws:iam::123456789012:role/closed-role"
 principal = "arn:aws:iam::123456789012:saml-provider/auth0-provider"
 
 [[clients]]
 client_id = "legacy"
+issuer = "{issuer}"
 client_secret = "{secret}"
 [clients.aws]
 role = "arn:aws:iam::123456789012:role/legacy-role"
@@ -95,6 +112,7 @@ principal = "arn:aws:iam::123456789012:saml-provider/auth0-provider"
 
 [[clients]]
 client_id = "no-aws"
+issuer = "{issuer}"
 "#;
 
 impl TestApp {
@@ -159,6 +177,7 @@ impl TestApp {
             sts,
             _dir: dir,
             cert_pem: String::new(),
+            other_saml_issuers: Vec::new(),
         };
         app.cert_pem = app.published_cert_pem().await;
         app

@@ -57,7 +57,9 @@ async fn generic_array_methods_refuse_huge_array_likes_quickly() {
         let started = Instant::now();
         let output = outcome_of(&engine, &call).await.expect("runs");
         assert_eq!(output.user["r"], "RangeError", "{call}");
-        assert!(started.elapsed() < Duration::from_millis(250), "{call}");
+        // Unguarded, QuickJS would loop 2^53 times in C; guarded, it refuses at once. The
+        // ceiling is far above a refusal even on a loaded machine, far below a loop.
+        assert!(started.elapsed() < Duration::from_secs(2), "{call}");
     }
     assert_eq!(engine.abandoned_workers(), 0);
 }

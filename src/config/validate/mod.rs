@@ -8,6 +8,7 @@ use jsonwebtoken::Algorithm;
 use url::Url;
 
 mod clients;
+mod identity;
 mod issuers;
 
 use clients::client;
@@ -88,6 +89,7 @@ pub(super) fn validate(raw: FileConfig, base: &Path) -> Result<Settings, Vec<Str
     if raw.clients.is_empty() {
         p.add("clients", "at least one [[clients]] entry is required");
     }
+    identity::check(&raw.clients, &clients, &raw.saml.issuer, &mut p);
     let rules = rules(&raw.rules, raw.server.request_timeout_ms, base, &mut p);
     let limits = &raw.limits;
     in_range(
@@ -104,8 +106,10 @@ pub(super) fn validate(raw: FileConfig, base: &Path) -> Result<Settings, Vec<Str
         1,
         10_000,
     );
-    match (server, saml, sts) {
-        (Some(server), Some(saml), Some(sts)) if p.0.is_empty() => Ok(Settings {
+    let outbound = outbound(&raw, base, &mut p);
+    match (server, saml, sts, outbound) {
+        (Some(server), Some(saml), Some(sts), Some(outbound)) if p.0.is_empty() => Ok(Settings {
+            outbound,
             rules,
             per_user_per_minute: raw.limits.per_user_per_minute,
             per_user_burst: raw.limits.per_user_burst,
@@ -132,6 +136,14 @@ fn server(raw: &FileConfig, p: &mut Problems) -> Option<ServerSettings> {
         "server.max_body_bytes",
         s.max_body_bytes as u64,
         1024,
+        1 << 20,
+    );
+    // hyper needs room for at least 8 KiB of head.
+    in_range(
+        p,
+        "server.max_header_bytes",
+        s.max_header_bytes as u64,
+        8192,
         1 << 20,
     );
     in_range(
@@ -164,6 +176,7 @@ fn server(raw: &FileConfig, p: &mut Problems) -> Option<ServerSettings> {
     Some(ServerSettings {
         listen: listen?,
         max_body_bytes: s.max_body_bytes,
+        max_header_bytes: s.max_header_bytes,
         max_token_bytes: s.max_token_bytes,
         request_timeout: Duration::from_millis(s.request_timeout_ms),
         cors_origins: s.cors_origins.clone(),
@@ -199,6 +212,28 @@ fn saml(s: &SamlSection, base: &Path, p: &mut Problems) -> Option<SamlSettings> 
         next_signing_cert_pem: next,
         lifetime: Duration::from_secs(s.lifetime_seconds),
         sso_url,
+    })
+}
+
+fn outbound(raw: &FileConfig, base: &Path, p: &mut Problems) -> Option<OutboundSettings> {
+    let o = &raw.outbound;
+    let ca_roots = crate::roots::CaRoots::parse(&o.ca_roots);
+    if ca_roots.is_none() {
+        p.add(
+            "outbound.ca_roots",
+            format!(
+                "`{}` is not one of system+bundled, system, bundled",
+                o.ca_roots
+            ),
+        );
+    }
+    let ca_file_pem = match &o.ca_file {
+        Some(path) => Some(read(p, "outbound.ca_file", base, path)?.into_bytes()),
+        None => None,
+    };
+    Some(OutboundSettings {
+        ca_roots: ca_roots?,
+        ca_file_pem,
     })
 }
 

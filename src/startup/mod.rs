@@ -1,9 +1,12 @@
 //! Binding and serving. Tests pass their own listener (port 0) and their own settings.
 
-use std::net::SocketAddr;
+mod connections;
+
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
+
+pub use connections::ConnectionLimits;
 
 use crate::app::App;
 use crate::http;
@@ -14,10 +17,11 @@ pub async fn serve(
     app: Arc<App>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let service = http::router(app).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown)
-        .await
+    let limits = ConnectionLimits {
+        max_header_bytes: app.settings.server.max_header_bytes,
+    };
+    connections::accept_loop(listener, http::router(app), limits, shutdown).await;
+    Ok(())
 }
 
 /// Resolves on Ctrl-C or SIGTERM (what Kubernetes and docker send).

@@ -1,0 +1,26 @@
+//! Text checks shared by the layers: what XML can carry, and short echoes of untrusted
+//! text in error messages and logs.
+
+/// The first 64 characters of `text`, with `…` when it was longer: an echo of request text
+/// in an error message or log line stays short.
+pub fn truncate(text: &str) -> String {
+    let mut cut: String = text.chars().take(64).collect();
+    if cut.len() < text.len() {
+        cut.push('…');
+    }
+    cut
+}
+
+/// Whether XML 1.0 (`Char` production) allows `c` in a document.
+///
+/// Rust `char`s are never surrogates, so only the C0 controls and the two non-characters
+/// at the end of the BMP are left to exclude.
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}')
+        || c >= '\u{10000}'
+}
+
+/// Whether every character of `text` can be carried by XML 1.0 unchanged.
+pub fn is_xml_text(text: &str) -> bool {
+    text.chars().all(is_xml_char)
+}
