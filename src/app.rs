@@ -1,11 +1,15 @@
 //! The shared state of a running server: settings and the components built from them once.
+//! A reload builds a new `App` and keeps the components whose settings did not change
+//! (their caches, workers and counters with them).
 
 use std::sync::Arc;
 
 use time::OffsetDateTime;
+use tokio::sync::Semaphore;
 
 use crate::config::{IssuerKeys, Settings};
 use crate::limit::RateLimiter;
+use crate::ops::{AuditSink, Metrics};
 use crate::rules::{RuleSource, RulesEngine, RulesSettings};
 use crate::saml::SamlSigner;
 use crate::sts::{StsClient, StsSettings};
@@ -36,22 +40,43 @@ pub enum StartupError {
     Roots(#[from] crate::roots::RootsError),
     #[error("rules: {0}")]
     Rules(String),
+    #[error("audit.path: {0}")]
+    Audit(#[from] crate::ops::AuditError),
+    #[error("{0}")]
+    Tls(#[from] crate::tls::TlsError),
 }
 
 pub struct App {
     pub settings: Settings,
     pub signer: SamlSigner,
-    pub verifier: TokenVerifier,
+    pub verifier: Arc<TokenVerifier>,
     pub sts: StsClient,
-    pub rules: RulesEngine,
+    pub rules: Arc<RulesEngine>,
     /// Per-user rate limit; `None` when turned off.
-    pub limiter: Option<RateLimiter>,
+    pub limiter: Option<Arc<RateLimiter>>,
+    /// Delegations allowed at once (`server.max_in_flight`).
+    pub in_flight: Arc<Semaphore>,
+    pub audit: Option<Arc<AuditSink>>,
+    /// The listener's TLS configuration (`[server.tls]`); `None`: plain HTTP.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
     pub clock: Arc<dyn Clock>,
 }
 
 impl App {
     /// Loads keys and builds the HTTP clients once; nothing here is redone per request.
+    /// Metrics go to a registry of their own (for commands that do not serve).
     pub fn build(settings: Settings, clock: Arc<dyn Clock>) -> Result<Arc<Self>, StartupError> {
+        Self::build_with(settings, clock, &Arc::new(Metrics::new()), None)
+    }
+
+    /// Builds the app reporting to `metrics`; components of `previous` (the app a reload
+    /// replaces) whose settings are unchanged are kept.
+    pub fn build_with(
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+        metrics: &Arc<Metrics>,
+        previous: Option<&App>,
+    ) -> Result<Arc<Self>, StartupError> {
         let saml = &settings.saml;
         let key_pem = String::from_utf8_lossy(saml.signing_key_pem.expose());
         let signer = SamlSigner::from_pem(
@@ -60,32 +85,62 @@ impl App {
             saml.next_signing_cert_pem.as_deref(),
         )
         .map_err(|e| StartupError::Signer(e.to_string()))?;
+        let (current, next) = signer.certificates_not_after();
+        metrics.signing_cert("current", current);
+        metrics.signing_cert("next", next);
+
+        let same = |check: fn(&Settings, &Settings) -> bool| {
+            previous.filter(|p| check(&p.settings, &settings))
+        };
         let out = &settings.outbound;
         let roots = crate::roots::load(out.ca_roots, out.ca_file_pem.as_deref())?;
-        // Redirects are refused: one could lead the JWKS fetch from https to http or to an
-        // internal host, past the checks made on the configured jwks_uri.
-        let http = reqwest::Client::builder()
-            .tls_certs_only(roots.clone())
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(std::time::Duration::from_secs(5))
-            .timeout(std::time::Duration::from_secs(10))
-            .build()
-            .map_err(|e| StartupError::Http(e.to_string()))?;
-        let issuers = settings.issuers.iter().map(issuer_config).collect();
-        let verifier = TokenVerifier::new(issuers, http, settings.server.max_token_bytes);
-        let sts = StsClient::new(StsSettings {
-            endpoint: settings.sts.endpoint.clone(),
-            connect_timeout: settings.sts.connect_timeout,
-            timeout: settings.sts.timeout,
-            retries: settings.sts.retries,
-            roots,
-        })
-        .map_err(|e| StartupError::Http(e.to_string()))?;
-        let rules = RulesEngine::new(rule_sources(&settings), rules_settings(&settings))
-            .map_err(|e| StartupError::Rules(e.to_string()))?;
-        let limiter = RateLimiter::new(settings.per_user_per_minute, settings.per_user_burst);
+        let verifier = match same(|a, b| a.same_issuers(b)) {
+            Some(p) => Arc::clone(&p.verifier),
+            None => Arc::new(verifier(&settings, roots.clone(), metrics)?),
+        };
+        let sts = match same(|a, b| a.sts == b.sts && a.outbound == b.outbound) {
+            Some(p) => p.sts.clone(),
+            None => StsClient::new(StsSettings {
+                endpoint: settings.sts.endpoint.clone(),
+                connect_timeout: settings.sts.connect_timeout,
+                timeout: settings.sts.timeout,
+                retries: settings.sts.retries,
+                roots,
+            })
+            .map_err(|e| StartupError::Http(e.to_string()))?
+            .with_observer(Arc::clone(metrics) as Arc<dyn crate::sts::Observer>),
+        };
+        let rules = match same(|a, b| a.rules == b.rules) {
+            Some(p) => Arc::clone(&p.rules),
+            None => Arc::new(
+                RulesEngine::new(rule_sources(&settings), rules_settings(&settings))
+                    .map_err(|e| StartupError::Rules(e.to_string()))?,
+            ),
+        };
+        let limiter = match same(|a, b| a.limits == b.limits) {
+            Some(p) => p.limiter.clone(),
+            None => {
+                RateLimiter::new(settings.limits.per_minute, settings.limits.burst).map(Arc::new)
+            }
+        };
+        let in_flight = match same(|a, b| a.server.max_in_flight == b.server.max_in_flight) {
+            Some(p) => Arc::clone(&p.in_flight),
+            None => Arc::new(Semaphore::new(settings.server.max_in_flight)),
+        };
+        let audit = match (&settings.audit, previous.and_then(|p| p.audit.as_ref())) {
+            (None, _) => None,
+            (Some(target), Some(open)) if open.target() == target => Some(Arc::clone(open)),
+            (Some(target), _) => Some(AuditSink::open(target.clone(), Arc::clone(metrics))?),
+        };
+        let tls = match &settings.server.tls {
+            Some(t) => Some(crate::tls::server_config(t)?),
+            None => None,
+        };
         Ok(Arc::new(Self {
+            tls,
             limiter,
+            in_flight,
+            audit,
             settings,
             signer,
             verifier,
@@ -94,6 +149,27 @@ impl App {
             clock,
         }))
     }
+}
+
+fn verifier(
+    settings: &Settings,
+    roots: Vec<reqwest::Certificate>,
+    metrics: &Arc<Metrics>,
+) -> Result<TokenVerifier, StartupError> {
+    // Redirects are refused: one could lead the JWKS fetch from https to http or to an
+    // internal host, past the checks made on the configured jwks_uri.
+    let http = reqwest::Client::builder()
+        .tls_certs_only(roots)
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .map_err(|e| StartupError::Http(e.to_string()))?;
+    let issuers = settings.issuers.iter().map(issuer_config).collect();
+    Ok(
+        TokenVerifier::new(issuers, http, settings.server.max_token_bytes)
+            .with_observer(Arc::clone(metrics) as Arc<dyn crate::token::JwksObserver>),
+    )
 }
 
 fn issuer_config(s: &crate::config::IssuerSettings) -> IssuerConfig {

@@ -413,7 +413,9 @@ fn without_a_system_certificate_store_the_bundled_roots_are_used() {
 
     // Asked to use only the system store, it says what is missing and how to fix it.
     let original = std::fs::read_to_string(&config).unwrap();
-    std::fs::write(&config, original + "\n[outbound]\nca_roots = \"system\"\n").unwrap();
+    let system_only =
+        original.replacen("ca_roots = \"system+bundled\"", "ca_roots = \"system\"", 1);
+    std::fs::write(&config, system_only).unwrap();
     let out = run(&["check-config"], &config, &no_store);
     assert!(!out.status.success(), "started without any CA certificate");
     let shown = text(&out);
@@ -427,22 +429,109 @@ fn an_unknown_ca_roots_choice_and_a_bad_ca_file_are_named() {
     let tree = example_tree();
     let config = tree.path().join("config/delegation.toml");
     let original = std::fs::read_to_string(&config).unwrap();
-    std::fs::write(
-        &config,
-        format!("{original}\n[outbound]\nca_roots = \"none\"\n"),
-    )
-    .unwrap();
+    let roots = "ca_roots = \"system+bundled\"";
+    std::fs::write(&config, original.replacen(roots, "ca_roots = \"none\"", 1)).unwrap();
     let out = run(&["check-config"], &config, &[]);
     assert!(!out.status.success());
     assert!(text(&out).contains("outbound.ca_roots"), "{}", text(&out));
 
     std::fs::write(tree.path().join("config/extra.pem"), "not a certificate").unwrap();
-    std::fs::write(
-        &config,
-        format!("{original}\n[outbound]\nca_file = \"extra.pem\"\n"),
-    )
-    .unwrap();
+    let extra = format!("{roots}\nca_file = \"extra.pem\"");
+    std::fs::write(&config, original.replacen(roots, &extra, 1)).unwrap();
     let out = run(&["check-config"], &config, &[]);
     assert!(!out.status.success());
     assert!(text(&out).contains("outbound.ca_file"), "{}", text(&out));
+}
+
+/// A loopback port that was free a moment ago.
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// `GET path` on loopback `port`: (status, body), or `None` if nothing answers.
+fn get(port: u16, path: &str) -> Option<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut text = String::new();
+    stream.read_to_string(&mut text).ok()?;
+    let status = text.split(' ').nth(1)?.parse().ok()?;
+    Some((status, text))
+}
+
+/// Polls until `check` holds (or panics after 30 s).
+fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let started = std::time::Instant::now();
+    while !check() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "{what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn sighup_and_the_reload_command_reload_the_running_server() {
+    let tree = example_tree();
+    let config = tree.path().join("config/delegation.toml");
+    let port = free_port();
+    let original = std::fs::read_to_string(&config).unwrap().replacen(
+        "listen = \"0.0.0.0:8080\"",
+        &format!("listen = \"127.0.0.1:{port}\"\npid_file = \"server.pid\""),
+        1,
+    );
+    std::fs::write(&config, &original).unwrap();
+    let mut server = Command::new(BIN)
+        .arg("serve")
+        .env("DELEGATION_CONFIG", &config)
+        .env("DELEGATION_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    eventually("the server answers", || {
+        get(port, "/healthz").is_some_and(|(s, _)| s == 200)
+    });
+    let pid_file = tree.path().join("config/server.pid");
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    assert_eq!(pid.trim(), server.id().to_string());
+    assert_eq!(get(port, "/samlp/metadata/second").unwrap().0, 404);
+
+    let second = "\n[[clients]]\nclient_id = \"second\"\n[clients.aws]\nrole = \"arn:aws:iam::123456789012:role/second\"\nprincipal = \"arn:aws:iam::123456789012:saml-provider/auth0-provider\"\nsaml_issuer = \"urn:second.example.com\"\n";
+    std::fs::write(&config, original.clone() + second).unwrap();
+    let out = run(&["reload"], &config, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    eventually("the reload took effect", || {
+        get(port, "/samlp/metadata/second")
+            .is_some_and(|(s, body)| s == 200 && body.contains("urn:second.example.com"))
+    });
+
+    // A plain SIGHUP does the same; a broken file is counted and changes nothing.
+    std::fs::write(&config, original.clone() + second + "\nnot toml at all [[").unwrap();
+    let pid = rustix::process::Pid::from_raw(server.id() as i32).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::HUP).unwrap();
+    eventually("the failed reload was counted", || {
+        get(port, "/metrics")
+            .is_some_and(|(_, body)| body.contains("config_reloads_total{result=\"error\"} 1"))
+    });
+    let (_, metrics) = get(port, "/metrics").unwrap();
+    assert!(
+        metrics.contains("config_reloads_total{result=\"ok\"} 1"),
+        "{metrics}"
+    );
+    assert_eq!(get(port, "/samlp/metadata/second").unwrap().0, 200);
+
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+    let status = server.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(!pid_file.exists(), "the pid file is removed at exit");
 }

@@ -1,5 +1,6 @@
 //! The command line (DESIGN §8).
 
+mod reload;
 mod try_rule;
 
 use std::path::{Path, PathBuf};
@@ -9,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 use crate::app::{App, SystemClock};
 use crate::config::{self, Settings};
+use crate::server::Server;
 use crate::{saml, startup, telemetry};
 
 #[derive(Debug, Parser)]
@@ -60,6 +62,12 @@ pub enum Command {
         #[arg(long)]
         target: Option<String>,
     },
+    /// Ask the running server to reload its configuration (sends it SIGHUP).
+    Reload {
+        /// The server's process ID; by default read from `server.pid_file`.
+        #[arg(long)]
+        pid: Option<i32>,
+    },
     /// Print the IdP metadata XML to upload to IAM as the SAML provider.
     Metadata {
         /// Use this client's SAML issuer instead of the server-wide one.
@@ -79,6 +87,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             force,
         } => keygen(&out, &common_name, force),
         Command::Metadata { client } => metadata(&cli.config, client.as_deref()),
+        Command::Reload { pid } => reload::send(&cli.config, pid),
         Command::TryRule {
             user,
             client,
@@ -101,20 +110,28 @@ fn load_app(path: &Path) -> Result<Arc<App>, String> {
 }
 
 async fn serve(path: &Path) -> Result<(), String> {
-    let app = load_app(path)?;
+    let settings = config::load(path).map_err(|e| e.to_string())?;
+    let server = Server::build(settings, Some(path.to_owned()), Arc::new(SystemClock))
+        .map_err(|e| e.to_string())?;
+    let app = server.app();
     telemetry::init(app.settings.server.json_logs, "info");
-    let addr = app.settings.server.listen;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    if let Err(e) = app.verifier.refresh_all().await {
-        tracing::warn!(error = %e, "issuer keys not available yet; will retry on demand");
-    }
+    let listeners = startup::Listeners::bind(&server).await?;
+    let _pid_file = match &app.settings.server.pid_file {
+        Some(file) => Some(reload::PidFile::write(file)?),
+        None => None,
+    };
     for warning in config::warnings(&app.settings) {
         tracing::warn!(warning, "configuration");
     }
-    tracing::info!(%addr, clients = app.settings.clients.len(), "listening");
-    startup::serve(listener, app, startup::shutdown_signal())
+    tracing::info!(
+        addr = %app.settings.server.listen,
+        tls = app.tls.is_some(),
+        metrics = ?app.settings.server.metrics_listen,
+        clients = app.settings.clients.len(),
+        "listening"
+    );
+    startup::reload_on_sighup(Arc::clone(&server));
+    startup::serve(listeners, server, startup::shutdown_signal())
         .await
         .map_err(|e| format!("server error: {e}"))
 }

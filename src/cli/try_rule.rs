@@ -7,9 +7,7 @@ use std::path::Path;
 use serde_json::{Map, Value, json};
 
 use crate::app::App;
-use crate::delegation::{
-    self, AwsPrefill, DelegationRequest, Outcome, Parties, RequestInfo, VerifiedUser,
-};
+use crate::delegation::{self, AwsPrefill, DelegationRequest, Parties, RequestInfo, VerifiedUser};
 use crate::domain::Subject;
 
 pub async fn try_rule(
@@ -58,8 +56,8 @@ pub async fn try_rule(
         Subject::from_claims(&claims).map_err(|e| format!("{}: {e}", user_file.display()))?;
     let parties = Parties { caller, target };
     let verified = VerifiedUser { subject, claims };
-    let mut outcome = Outcome::default();
-    let prepared = delegation::prepare(app, &req, parties, prefill, verified, &mut outcome)
+    let mut event = crate::ops::DelegationEvent::default();
+    let prepared = delegation::prepare(app, &req, parties, prefill, verified, &mut event)
         .await
         .map_err(fail)?;
     let aws = &prepared.aws;

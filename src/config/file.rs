@@ -24,6 +24,14 @@ pub struct FileConfig {
     pub limits: LimitsSection,
     #[serde(default)]
     pub outbound: OutboundSection,
+    #[serde(default)]
+    pub audit: AuditSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditSection {
+    pub path: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -91,6 +99,22 @@ pub struct ServerSection {
     pub cors_origins: Vec<String>,
     pub log_format: String,
     pub forwarded_hops: usize,
+    pub header_read_timeout_ms: u64,
+    pub keep_alive: bool,
+    pub max_connections: usize,
+    pub max_in_flight: usize,
+    pub metrics: bool,
+    pub metrics_listen: Option<String>,
+    pub readiness_grace_seconds: u64,
+    pub tls: Option<TlsSection>,
+    pub pid_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSection {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 impl Default for ServerSection {
@@ -104,6 +128,15 @@ impl Default for ServerSection {
             cors_origins: Vec::new(),
             log_format: "text".into(),
             forwarded_hops: 0,
+            header_read_timeout_ms: 10_000,
+            keep_alive: true,
+            max_connections: 4096,
+            max_in_flight: 1024,
+            metrics: true,
+            metrics_listen: None,
+            readiness_grace_seconds: 60,
+            tls: None,
+            pid_file: None,
         }
     }
 }

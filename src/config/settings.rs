@@ -8,6 +8,7 @@ use std::time::Duration;
 use url::Url;
 
 use crate::domain::{PrincipalArn, Region, RoleArn};
+use crate::ops::AuditTarget;
 use crate::roots::CaRoots;
 
 #[derive(Debug)]
@@ -19,14 +20,32 @@ pub struct Settings {
     /// By `client_id`.
     pub clients: BTreeMap<String, Client>,
     pub rules: RulesConfig,
-    /// Delegations per user (issuer and `sub`) per minute, and the burst; 0: no limit.
-    pub per_user_per_minute: u32,
-    pub per_user_burst: u32,
+    pub limits: LimitSettings,
     pub outbound: OutboundSettings,
+    /// Where audit records go; `None`: no audit log.
+    pub audit: Option<AuditTarget>,
+}
+
+impl Settings {
+    /// Whether token verification is configured the same (issuers, token bound, trust), so
+    /// a reload can keep the verifier and its JWKS caches.
+    pub fn same_issuers(&self, other: &Self) -> bool {
+        self.issuers == other.issuers
+            && self.server.max_token_bytes == other.server.max_token_bytes
+            && self.outbound == other.outbound
+    }
+}
+
+/// The per-user rate limit: delegations per user (issuer and `sub`) per minute, and the
+/// burst; 0 per minute: no limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitSettings {
+    pub per_minute: u32,
+    pub burst: u32,
 }
 
 /// Trust for outbound HTTPS (JWKS and STS).
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct OutboundSettings {
     pub ca_roots: CaRoots,
     /// Extra CA certificates (PEM), e.g. a private CA or an intercepting proxy's.
@@ -34,7 +53,7 @@ pub struct OutboundSettings {
 }
 
 /// Rule files, read at start, in the order they run.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub struct RulesConfig {
     /// (file name, source text).
     pub files: Vec<(String, String)>,
@@ -60,6 +79,30 @@ pub struct ServerSettings {
     /// Trusted proxies in front of the server that append to `X-Forwarded-For`; the
     /// client's address is the entry this many places from the right. 0: the peer address.
     pub forwarded_hops: usize,
+    /// Longest wait for a request's head, and for the next one on an idle connection.
+    pub header_read_timeout: Duration,
+    pub keep_alive: bool,
+    /// Connections served at once; more wait in the listen queue.
+    pub max_connections: usize,
+    /// Delegations served at once; more get 503.
+    pub max_in_flight: usize,
+    /// Whether `GET /metrics` is served, and on which listener (`None`: the main one).
+    pub metrics: bool,
+    pub metrics_listen: Option<SocketAddr>,
+    /// How long after start `/readyz` waits for every issuer's keys before it reports
+    /// ready without them.
+    pub readiness_grace: Duration,
+    /// Serve HTTPS with this certificate chain and key; `None`: plain HTTP.
+    pub tls: Option<TlsSettings>,
+    /// Where `serve` writes its process ID (for `delegation-server reload`).
+    pub pid_file: Option<std::path::PathBuf>,
+}
+
+/// PEM texts of the listener's certificate chain and private key.
+#[derive(Debug, PartialEq)]
+pub struct TlsSettings {
+    pub cert_pem: String,
+    pub key_pem: Secret,
 }
 
 #[derive(Debug)]
@@ -72,7 +115,7 @@ pub struct SamlSettings {
     pub sso_url: String,
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct StsSettings {
     pub endpoint: Option<Url>,
     pub timeout: Duration,
@@ -80,7 +123,7 @@ pub struct StsSettings {
     pub retries: u32,
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub struct IssuerSettings {
     pub issuer: String,
     pub keys: IssuerKeys,
@@ -88,7 +131,7 @@ pub struct IssuerSettings {
     pub leeway_seconds: u64,
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub enum IssuerKeys {
     Jwks {
         uri: Url,
@@ -138,6 +181,14 @@ impl<T> Secret<T> {
 
     pub fn expose(&self) -> &T {
         &self.0
+    }
+}
+
+/// Equal when the values are; used to tell whether a reload changed settings, not to
+/// check a secret someone presented (that is constant-time, elsewhere).
+impl<T: PartialEq> PartialEq for Secret<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
     }
 }
 

@@ -6,7 +6,8 @@ use super::aws::AwsPrefill;
 use super::{DelegationRequest, Parties};
 use crate::config::Client;
 use crate::error::ApiError;
-use crate::rules::{RuleFailure, RulesEngine};
+use crate::ops::{DelegationEvent, RulesReport};
+use crate::rules::{RuleFailure, RulesEngine, RulesOutput};
 
 /// Claims that only the server (or a rule) may set: a token cannot choose its own role,
 /// session name or user id.
@@ -66,19 +67,36 @@ fn display_name(client: &Client) -> String {
         .unwrap_or_else(|| client.client_id.clone())
 }
 
-/// Runs the rules; the result is the (user, context) the last rule passed on.
+/// Runs the rules, reporting their time and any refusal or failure in `event`; the
+/// result is the (user, context) the last rule passed on.
 pub async fn run_rules(
     rules: &RulesEngine,
     user: Map<String, Value>,
     context: Map<String, Value>,
-) -> Result<(Map<String, Value>, Map<String, Value>), ApiError> {
+    event: &mut DelegationEvent,
+) -> Result<RulesOutput, ApiError> {
     if rules.is_empty() {
-        return Ok((user, context));
+        return Ok(RulesOutput {
+            user,
+            context,
+            decided_by: None,
+        });
     }
-    match rules.run(user, context).await {
-        Ok(out) => Ok((out.user, out.context)),
+    let started = std::time::Instant::now();
+    let result = rules.run(user, context).await;
+    let failure = result
+        .as_ref()
+        .err()
+        .map(|f| (f.rule().to_owned(), f.kind()));
+    event.rules = Some(RulesReport {
+        duration: started.elapsed(),
+        failure,
+    });
+    match result {
+        Ok(out) => Ok(out),
         Err(RuleFailure::Unauthorized { rule, message }) => {
             tracing::info!(rule, "a rule refused the request");
+            event.decided_by = Some(format!("rule:{rule}"));
             Err(ApiError::Unauthorized(if message.is_empty() {
                 "a rule refused the request".into()
             } else {

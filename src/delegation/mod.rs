@@ -15,16 +15,10 @@ use crate::app::App;
 use crate::config::Client;
 use crate::domain::Subject;
 use crate::error::ApiError;
+use crate::ops::DelegationEvent;
 use crate::saml::{self, ResponseParams, SamlAttribute};
 use crate::sts::{AssumeRoleWithSaml, StsResult};
 use crate::token::Expected;
-
-/// What the request log line reports about a delegation, filled in as the flow advances.
-#[derive(Debug, Default)]
-pub struct Outcome {
-    pub subject: Option<String>,
-    pub role: Option<String>,
-}
 
 /// The calling client and the target whose AWS settings apply.
 #[derive(Debug, Clone, Copy)]
@@ -59,7 +53,7 @@ pub struct Prepared {
 pub async fn delegate(
     app: &Arc<App>,
     req: &DelegationRequest,
-    outcome: &mut Outcome,
+    event: &mut DelegationEvent,
     deadline: tokio::time::Instant,
 ) -> Result<StsResult, ApiError> {
     let clients = &app.settings.clients;
@@ -74,9 +68,10 @@ pub async fn delegate(
         .verifier
         .verify(&req.id_token, &expected, now.unix_timestamp())
         .await?;
+    event.issuer = Some(caller.issuer.clone());
     let subject =
         Subject::from_claims(&claims).map_err(|e| ApiError::InvalidGrant(e.to_string()))?;
-    outcome.subject = Some(subject.to_string());
+    event.subject = Some(subject.to_string());
     if let Some(limiter) = &app.limiter {
         let user = format!("{}\n{subject}", caller.issuer);
         limiter
@@ -89,7 +84,7 @@ pub async fn delegate(
     let prefill = AwsPrefill::new(req.aws_defaults(target)?, req)?;
     let parties = Parties { caller, target };
     let verified = VerifiedUser { subject, claims };
-    let prepared = prepare(app, req, parties, prefill, verified, outcome).await?;
+    let prepared = prepare(app, req, parties, prefill, verified, event).await?;
     let partition = prepared.aws.role.partition();
     let aws = &prepared.aws;
     let params = ResponseParams {
@@ -125,16 +120,28 @@ pub async fn prepare(
     parties: Parties<'_>,
     prefill: AwsPrefill,
     verified: VerifiedUser,
-    outcome: &mut Outcome,
+    event: &mut DelegationEvent,
 ) -> Result<Prepared, ApiError> {
     let user_id = verified.subject.to_string();
     let user = context::user_from_claims(verified.claims, &user_id);
     let rule_context = context::rule_context(req, parties, &prefill);
-    let (mut user, rule_context) = context::run_rules(&app.rules, user, rule_context).await?;
+    let ran = context::run_rules(&app.rules, user, rule_context, event).await?;
+    let (mut user, rule_context) = (ran.user, ran.context);
 
     let aws = prefill.resolve(context::aws_from_context(&rule_context), &req.target)?;
-    outcome.role = Some(aws.role.to_string());
+    event.role = Some(aws.role.to_string());
+    event.principal = Some(aws.principal.to_string());
+    event.region = Some(aws.region.to_string());
+    event.decided_by = Some(match ran.decided_by {
+        Some(rule) => format!("rule:{rule}"),
+        None if req.role.is_some() => "request".to_owned(),
+        None => "configuration".to_owned(),
+    });
     aws.fill_user_defaults(&mut user);
+    event.session_name = user
+        .get("rolesessionname")
+        .and_then(Value::as_str)
+        .map(saml::session_name);
     let attributes = saml::compute_attributes(&user, &aws.mappings).map_err(|e| {
         if e.is_user_data() {
             ApiError::InvalidRequest(format!("the user's claims cannot be sent to AWS: {e}"))

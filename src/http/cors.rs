@@ -10,6 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::app::App;
+use crate::server::Server;
 
 fn origin(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())
@@ -28,10 +29,11 @@ fn allowed_by_any(app: &App, origin: &str) -> bool {
 /// Adds `Access-Control-Allow-Origin` to responses for origins some client allows, so a
 /// browser can read both credentials and errors.
 pub async fn allow_known_origins(
-    State(app): State<Arc<App>>,
+    State(server): State<Arc<Server>>,
     request: Request,
     next: Next,
 ) -> Response {
+    let app = server.app();
     let origin = origin(request.headers())
         .filter(|o| allowed_by_any(&app, o))
         .and_then(|o| HeaderValue::from_str(o).ok());

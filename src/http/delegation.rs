@@ -2,8 +2,9 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use axum::Extension;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -11,72 +12,160 @@ use axum::response::{IntoResponse, Response};
 
 use super::body;
 use crate::app::App;
-use crate::delegation::{self, DelegationRequest, Outcome, RequestInfo};
+use crate::delegation::{self, DelegationRequest, RequestInfo};
 use crate::domain::truncate;
 use crate::error::ApiError;
+use crate::ops::DelegationEvent;
+use crate::ops::request_id::RequestId;
+use crate::server::Server;
+use crate::sts::StsResult;
 
 pub async fn handle(
-    State(app): State<Arc<App>>,
+    State(server): State<Arc<Server>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
     let started = Instant::now();
-    let mut outcome = Outcome::default();
-    let mut ids = (None, None);
-    let result = run(&app, peer, &headers, body, &mut outcome, &mut ids).await;
-    let latency_ms = started.elapsed().as_millis() as u64;
-    let (client, target) = ids;
-    let client = client.as_deref().unwrap_or("-");
-    let target = target.as_deref().unwrap_or("-");
-    let subject = outcome.subject.as_deref().unwrap_or("-");
-    let role = outcome.role.as_deref().unwrap_or("-");
+    // One snapshot for the whole request, whatever reloads happen meanwhile.
+    let app = server.app();
+    let hops = app.settings.server.forwarded_hops;
+    let info = request_info(peer, &headers, hops);
+    let mut event = DelegationEvent {
+        request_id,
+        remote_addr: info.ip.clone(),
+        ..DelegationEvent::default()
+    };
+    let result = match Arc::clone(&app.in_flight).try_acquire_owned() {
+        Ok(_permit) => run(&app, info, &headers, body, &mut event).await,
+        Err(_) => Err(ApiError::Unavailable {
+            description: "the server is at its limit of delegations in flight; retry".into(),
+            retry_after: Duration::from_secs(1),
+        }),
+    };
+    let result = match result {
+        Ok(issued) => audit_issued(&app, &mut event, &issued, started)
+            .await
+            .map(|()| issued),
+        Err(error) => Err(error),
+    };
+    event.latency = started.elapsed();
+    finish(&server, &app, event, result).await
+}
+
+/// Fills in what STS returned and, with an audit log, waits until its record is written:
+/// credentials no record shows are not handed out.
+async fn audit_issued(
+    app: &App,
+    event: &mut DelegationEvent,
+    issued: &StsResult,
+    started: Instant,
+) -> Result<(), ApiError> {
+    event.status = 200;
+    event.outcome = "ok";
+    event.sts_request_id = Some(issued.request_id().to_owned());
+    event.expiration = issued
+        .expiration()
+        .format(&time::format_description::well_known::Rfc3339)
+        .ok();
+    let Some(audit) = &app.audit else {
+        return Ok(());
+    };
+    event.latency = started.elapsed();
+    audit
+        .record(event.audit_record(app.clock.now()), true)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, request_id = %event.request_id, "credentials withheld: the audit record could not be written");
+            ApiError::Unavailable {
+                description: "the audit log is unavailable; retry later".into(),
+                retry_after: Duration::from_secs(5),
+            }
+        })
+}
+
+/// Counts, logs (one line) and, for a refusal, audits the request; then answers it.
+async fn finish(
+    server: &Server,
+    app: &App,
+    mut event: DelegationEvent,
+    result: Result<StsResult, ApiError>,
+) -> Response {
     match result {
-        Ok(response) => {
-            tracing::info!(
-                client,
-                target,
-                subject,
-                role,
-                status = 200,
-                outcome = "issued",
-                latency_ms,
-                "delegation"
-            );
+        Ok(issued) => {
+            log_line(&event, None);
+            server.metrics.delegation(&event);
+            let mut response = axum::Json(issued).into_response();
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
         }
         Err(error) => {
-            let status = error.status().as_u16();
-            let code = error.code();
-            // The description is safe for clients, so it is safe for the log too.
-            let reason = match &error {
+            event.status = error.status().as_u16();
+            event.outcome = error.code();
+            log_line(&event, Some(&error));
+            if let Some(audit) = &app.audit {
+                let record = event.audit_record(app.clock.now());
+                if let Err(e) = audit.record(record, false).await {
+                    tracing::error!(error = %e, "an audit record could not be queued");
+                }
+            }
+            server.metrics.delegation(&event);
+            error.into_response()
+        }
+    }
+}
+
+/// The request's one diagnostic line. Error descriptions are safe for clients, so they are
+/// safe for the log too; internal details were logged where they arose.
+fn log_line(event: &DelegationEvent, error: Option<&ApiError>) {
+    let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_owned());
+    let (client, target) = (dash(&event.client), dash(&event.target));
+    let (subject, role) = (dash(&event.subject), dash(&event.role));
+    let latency_ms = u64::try_from(event.latency.as_millis()).unwrap_or(u64::MAX);
+    let request_id = event.request_id.as_str();
+    match error {
+        None => tracing::info!(
+            request_id,
+            client,
+            target,
+            subject,
+            role,
+            status = 200,
+            outcome = "issued",
+            latency_ms,
+            "delegation"
+        ),
+        Some(error) => {
+            let reason = match error {
                 ApiError::Internal(_) => "internal error".to_owned(),
                 other => other.to_string(),
             };
             tracing::warn!(
+                request_id,
                 client,
                 target,
                 subject,
                 role,
-                status,
-                outcome = code,
+                status = event.status,
+                outcome = event.outcome,
                 reason,
                 latency_ms,
                 "delegation"
             );
-            error.into_response()
         }
     }
 }
 
 async fn run(
     app: &Arc<App>,
-    peer: SocketAddr,
+    info: RequestInfo,
     headers: &HeaderMap,
     body: Body,
-    outcome: &mut Outcome,
-    ids: &mut (Option<String>, Option<String>),
-) -> Result<Response, ApiError> {
+    event: &mut DelegationEvent,
+) -> Result<StsResult, ApiError> {
     let limit = app.settings.server.max_body_bytes;
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -97,22 +186,18 @@ async fn run(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     let params = body::parse(content_type, &bytes)?;
-    let hops = app.settings.server.forwarded_hops;
-    let req = DelegationRequest::from_params(params, request_info(peer, headers, hops))?;
-    *ids = (Some(truncate(&req.client_id)), Some(truncate(&req.target)));
+    let req = DelegationRequest::from_params(params, info)?;
+    event.client = Some(truncate(&req.client_id));
+    event.client_known = app.settings.clients.contains_key(&req.client_id);
+    event.target = Some(truncate(&req.target));
 
-    let flow = delegation::delegate(app, &req, outcome, deadline);
-    let result = tokio::time::timeout_at(deadline, flow)
+    let flow = delegation::delegate(app, &req, event, deadline);
+    tokio::time::timeout_at(deadline, flow)
         .await
         .map_err(|_| ApiError::Unavailable {
             description: "the request did not complete in time; retry".into(),
             retry_after: std::time::Duration::from_secs(1),
-        })??;
-    let mut response = axum::Json(result).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+        })?
 }
 
 fn request_info(peer: SocketAddr, headers: &HeaderMap, forwarded_hops: usize) -> RequestInfo {

@@ -3,30 +3,57 @@
 pub mod body;
 mod cors;
 mod delegation;
+mod health;
 mod metadata;
 
 use std::sync::Arc;
 
 use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
-use crate::app::App;
 use crate::error::ApiError;
+use crate::ops::{metrics, request_id};
+use crate::server::Server;
 
-pub fn router(app: Arc<App>) -> Router {
-    Router::new()
+pub fn router(server: Arc<Server>) -> Router {
+    let settings = &server.app().settings.server;
+    let mut router = Router::new()
         .route(
             "/delegation",
             post(delegation::handle).options(cors::preflight),
         )
         .route("/samlp/metadata", get(metadata::default_issuer))
         .route("/samlp/metadata/{client_id}", get(metadata::for_client))
-        .route("/healthz", get(metadata::healthz))
-        .route("/readyz", get(metadata::readyz))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz));
+    if settings.metrics && settings.metrics_listen.is_none() {
+        router = router.route("/metrics", get(serve_metrics));
+    }
+    router
         .fallback(|| async { ApiError::NotFound })
         .layer(axum::middleware::from_fn_with_state(
-            app.clone(),
+            Arc::clone(&server),
             cors::allow_known_origins,
         ))
-        .with_state(app)
+        .layer(axum::middleware::from_fn(request_id::assign))
+        .with_state(server)
+}
+
+/// The router of a separate metrics listener (`server.metrics_listen`).
+pub fn metrics_router(server: Arc<Server>) -> Router {
+    Router::new()
+        .route("/metrics", get(serve_metrics))
+        .fallback(|| async { ApiError::NotFound })
+        .with_state(server)
+}
+
+async fn serve_metrics(
+    axum::extract::State(server): axum::extract::State<Arc<Server>>,
+) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, metrics::CONTENT_TYPE)],
+        server.metrics.render(),
+    )
 }

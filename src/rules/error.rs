@@ -49,3 +49,26 @@ pub enum RuleFailure {
     #[error("the rules engine is busy")]
     Busy,
 }
+
+impl RuleFailure {
+    /// The rule concerned, or `-` when the engine was busy.
+    pub fn rule(&self) -> &str {
+        match self {
+            Self::Unauthorized { rule, .. } | Self::Failed { rule, .. } => rule,
+            Self::Busy => "-",
+        }
+    }
+
+    /// A fixed word for metrics: `unauthorized`, `timeout`, `memory`, `stuck`, `error` or
+    /// `busy`, read from the reasons the engine itself writes.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Unauthorized { .. } => "unauthorized",
+            Self::Busy => "busy",
+            Self::Failed { reason, .. } if reason.starts_with("timed out after") => "timeout",
+            Self::Failed { reason, .. } if reason == "exceeded the memory limit" => "memory",
+            Self::Failed { reason, .. } if reason == super::pool::STUCK => "stuck",
+            Self::Failed { .. } => "error",
+        }
+    }
+}

@@ -100,6 +100,8 @@ pub struct RulesOutput {
     pub user: Map<String, Value>,
     /// The context, as the last rule passed it on.
     pub context: Map<String, Value>,
+    /// The last rule that changed `context.addonConfiguration.aws.role` or `principal`.
+    pub decided_by: Option<String>,
 }
 
 /// Runs the configured rules; shared by every request (`Send + Sync`).
@@ -171,7 +173,11 @@ impl RulesEngine {
         context: Map<String, Value>,
     ) -> Result<RulesOutput, RuleFailure> {
         let Some(pool) = &self.pool else {
-            return Ok(RulesOutput { user, context });
+            return Ok(RulesOutput {
+                user,
+                context,
+                decided_by: None,
+            });
         };
         // Also notices stuck workers whose callers stopped waiting.
         pool.watchdog();

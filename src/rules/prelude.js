@@ -215,13 +215,24 @@
     guard('concat', onConcat);
   }
 
-  // The request being processed: its user and context, and the current rule's outcome.
+  // The request being processed: its user and context, the current rule's outcome, and
+  // the last rule that changed the role or principal.
   let state = null;
+
+  // The role and principal a context asks for, as one text (for telling rules apart).
+  function choice(context) {
+    try {
+      const aws = context.addonConfiguration.aws;
+      return String(aws.role) + ',' + String(aws.principal);
+    } catch (e) {
+      return '';
+    }
+  }
 
   return {
     begin(userJson, contextJson) {
       consoleOpen = true;
-      state = { user: parse(userJson), context: parse(contextJson), outcome: null };
+      state = { user: parse(userJson), context: parse(contextJson), outcome: null, decider: -1 };
     },
 
     // Calls rule `index`; its callback records the outcome and tells the host.
@@ -230,6 +241,7 @@
       let called = false;
       current = index;
       st.outcome = null;
+      const before = choice(st.context);
       const callback = function (err, user, context) {
         if (called) {
           host.log('second-callback', index, '');
@@ -245,6 +257,7 @@
         } else {
           if (user !== undefined) st.user = user;
           if (context !== undefined) st.context = context;
+          if (choice(st.context) !== before) st.decider = index;
           st.outcome = ['ok', ''];
         }
         host.settled(index);
@@ -270,7 +283,7 @@
     },
 
     finish() {
-      return [stringify(state.user), stringify(state.context)];
+      return [stringify(state.user), stringify(state.context), String(state.decider)];
     },
 
     end() {

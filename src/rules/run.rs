@@ -185,9 +185,14 @@ impl Sandbox {
                 .and_then(|t| serde_json::from_str::<Map<String, Value>>(t).ok())
                 .ok_or_else(|| self.failed(last, not_json(what)))
         };
+        let decider = texts
+            .get(2)
+            .and_then(Option::as_deref)
+            .and_then(|t| t.parse::<usize>().ok());
         Ok(RulesOutput {
             user: parse(texts.first(), "user")?,
             context: parse(texts.get(1), "context")?,
+            decided_by: decider.map(|i| self.file(i).to_owned()),
         })
     }
 

@@ -116,6 +116,20 @@ impl SamlSigner {
         &self.certificate
     }
 
+    /// When the current and the next certificate expire (Unix time), so an alert can fire
+    /// before IAM stops trusting assertions.
+    pub fn certificates_not_after(&self) -> (Option<i64>, Option<i64>) {
+        let not_after = |der: &[u8]| {
+            x509_parser::parse_x509_certificate(der)
+                .ok()
+                .map(|(_, cert)| cert.validity().not_after.timestamp())
+        };
+        (
+            not_after(&self.certificate),
+            self.next_certificate.as_deref().and_then(not_after),
+        )
+    }
+
     /// Size of the RSA modulus in bits.
     pub fn key_bits(&self) -> usize {
         self.key.public_modulus_len() * 8

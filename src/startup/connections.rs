@@ -1,41 +1,66 @@
-//! The accept loop: each connection is served by hyper's HTTP/1 server with our limits on
-//! what a client may send before its request is even routed.
+//! The accept loop: each connection is served by hyper's HTTP/1 server (over TLS when
+//! configured) with our limits on what a client may send before its request is routed.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
+use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tower::ServiceExt as _;
 
-/// Limits on one connection, from `[server]`.
+/// Limits on connections, from `[server]`.
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectionLimits {
     /// Largest request head (request line and headers); larger ones get 431.
     pub max_header_bytes: usize,
+    /// Longest wait for a request's head; hyper starts it when the connection becomes
+    /// idle, so it is also how long an idle keep-alive connection stays open. The TLS
+    /// handshake is bounded by it too.
+    pub header_read_timeout: Duration,
+    pub keep_alive: bool,
+    /// Connections open at once; at the cap, new ones wait in the listen queue.
+    pub max_connections: usize,
 }
+
+/// The TLS configuration for the next connection (it may change on reload).
+pub type TlsSource = Arc<dyn Fn() -> Option<Arc<rustls::ServerConfig>> + Send + Sync>;
 
 /// Accepts connections until `shutdown` resolves, then waits for open ones to finish.
 pub async fn accept_loop(
     listener: TcpListener,
     router: Router,
     limits: ConnectionLimits,
+    tls: Option<TlsSource>,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
-    let mut http = hyper::server::conn::http1::Builder::new();
+    let mut http = http1::Builder::new();
     // A complete head over the limit gets 431; an incomplete one is cut off (also with
     // 431) once the read buffer, sized to the limit, is full. hyper needs at least 8 KiB.
     http.timer(TokioTimer::new())
         .max_header_size(limits.max_header_bytes)
-        .max_buf_size(limits.max_header_bytes.max(8192));
+        .max_buf_size(limits.max_header_bytes.max(8192))
+        .header_read_timeout(limits.header_read_timeout)
+        .keep_alive(limits.keep_alive);
+    let open = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
+        let permit = tokio::select! {
+            permit = Arc::clone(&open).acquire_owned() => permit,
+            () = &mut shutdown => break,
+        };
+        let Ok(permit) = permit else {
+            break;
+        };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -46,32 +71,70 @@ pub async fn accept_loop(
             },
             () = &mut shutdown => break,
         };
-        serve_connection(&http, &graceful, stream, peer, router.clone());
+        let connection = Connection {
+            http: http.clone(),
+            watcher: graceful.watcher(),
+            peer,
+            router: router.clone(),
+            handshake_timeout: limits.header_read_timeout,
+            _permit: permit,
+        };
+        match tls.as_ref().and_then(|source| source()) {
+            None => {
+                tokio::spawn(connection.serve(stream));
+            }
+            Some(config) => {
+                tokio::spawn(connection.serve_tls(stream, config));
+            }
+        }
     }
     drop(listener);
     graceful.shutdown().await;
 }
 
-fn serve_connection(
-    http: &hyper::server::conn::http1::Builder,
-    graceful: &GracefulShutdown,
-    stream: TcpStream,
+/// One accepted connection, holding its place under `max_connections` until it ends.
+struct Connection {
+    http: http1::Builder,
+    watcher: Watcher,
     peer: SocketAddr,
     router: Router,
-) {
-    let service = router.map_request(move |mut request: axum::http::Request<Incoming>| {
-        request.extensions_mut().insert(ConnectInfo(peer));
-        request
-    });
-    let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
-    let connection = graceful.watch(connection);
-    tokio::spawn(async move {
-        if let Err(error) = connection.await {
-            // A client closing early or sending garbage is routine; hyper has answered
-            // what could be answered (400, 431) already.
+    handshake_timeout: Duration,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Connection {
+    async fn serve_tls(self, stream: tokio::net::TcpStream, config: Arc<rustls::ServerConfig>) {
+        let acceptor = tokio_rustls::TlsAcceptor::from(config);
+        let handshake = tokio::time::timeout(self.handshake_timeout, acceptor.accept(stream));
+        match handshake.await {
+            Ok(Ok(stream)) => self.serve(stream).await,
+            Ok(Err(error)) => {
+                tracing::debug!(%error, peer = %self.peer, "TLS handshake failed");
+            }
+            Err(_) => tracing::debug!(peer = %self.peer, "TLS handshake timed out"),
+        }
+    }
+
+    async fn serve<S>(self, stream: S)
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let peer = self.peer;
+        let service = self
+            .router
+            .map_request(move |mut request: axum::http::Request<Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request
+            });
+        let connection = self
+            .http
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        if let Err(error) = self.watcher.watch(connection).await {
+            // A client closing early, timing out or sending garbage is routine; hyper has
+            // answered what could be answered (400, 431) already.
             tracing::debug!(%error, %peer, "connection ended with an error");
         }
-    });
+    }
 }
 
 /// Out of file descriptors (or another resource) is transient: wait rather than spin.

@@ -6,22 +6,96 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
-pub use connections::ConnectionLimits;
+pub use connections::{ConnectionLimits, TlsSource};
 
-use crate::app::App;
 use crate::http;
+use crate::server::Server;
 
-/// Serves `app` on `listener` until `shutdown` resolves, then drains in-flight requests.
+/// The sockets to serve on: the main listener, and the metrics one when
+/// `server.metrics_listen` is set.
+pub struct Listeners {
+    pub main: TcpListener,
+    pub metrics: Option<TcpListener>,
+}
+
+impl Listeners {
+    /// Binds the configured addresses.
+    pub async fn bind(server: &Server) -> Result<Self, String> {
+        let settings = &server.app().settings.server;
+        let bind = |addr: std::net::SocketAddr| async move {
+            TcpListener::bind(addr)
+                .await
+                .map_err(|e| format!("cannot listen on {addr}: {e}"))
+        };
+        let main = bind(settings.listen).await?;
+        let metrics = match (settings.metrics, settings.metrics_listen) {
+            (true, Some(addr)) => Some(bind(addr).await?),
+            _ => None,
+        };
+        Ok(Self { main, metrics })
+    }
+}
+
+/// Serves until `shutdown` resolves, then drains in-flight requests. Missing issuer keys
+/// are fetched in the background meanwhile.
 pub async fn serve(
-    listener: TcpListener,
-    app: Arc<App>,
+    listeners: Listeners,
+    server: Arc<Server>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let app = server.app();
+    app.verifier.warm_up();
+    let s = &app.settings.server;
     let limits = ConnectionLimits {
-        max_header_bytes: app.settings.server.max_header_bytes,
+        max_header_bytes: s.max_header_bytes,
+        header_read_timeout: s.header_read_timeout,
+        keep_alive: s.keep_alive,
+        max_connections: s.max_connections,
     };
-    connections::accept_loop(listener, http::router(app), limits, shutdown).await;
+    let tls: Option<TlsSource> = app.tls.is_some().then(|| {
+        let live = Arc::clone(&server);
+        Arc::new(move || live.app().tls.clone()) as TlsSource
+    });
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let metrics = listeners.metrics.map(|listener| {
+        let router = http::metrics_router(Arc::clone(&server));
+        let mut stopped = stopped.clone();
+        tokio::spawn(connections::accept_loop(
+            listener,
+            router,
+            limits,
+            None,
+            async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            },
+        ))
+    });
+    let router = http::router(Arc::clone(&server));
+    connections::accept_loop(listeners.main, router, limits, tls, shutdown).await;
+    let _ = stop.send(true);
+    if let Some(task) = metrics {
+        let _ = task.await;
+    }
     Ok(())
+}
+
+/// Reloads the configuration on every SIGHUP (what `delegation-server reload` sends).
+pub fn reload_on_sighup(server: Arc<Server>) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        let kind = tokio::signal::unix::SignalKind::hangup();
+        let Ok(mut hangups) = tokio::signal::unix::signal(kind) else {
+            tracing::warn!("cannot listen for SIGHUP; reloading by signal is off");
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            tracing::info!("SIGHUP: reloading the configuration");
+            // The outcome is logged and counted by `reload` itself.
+            let _ = server.reload();
+        }
+    });
+    #[cfg(not(unix))]
+    drop(server);
 }
 
 /// Resolves on Ctrl-C or SIGTERM (what Kubernetes and docker send).

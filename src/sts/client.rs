@@ -1,5 +1,6 @@
 //! The pooled HTTP client and the bounded retry loop around one `AssumeRoleWithSAML` call.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
@@ -8,8 +9,9 @@ use url::Url;
 
 use super::classify::{Outcome, classify};
 use super::retry;
+use super::retry::is_throttling;
 use super::wire::{form_body, read_bounded, transport_failure};
-use super::{AssumeRoleWithSaml, StsBuildError, StsError, StsResult, StsSettings};
+use super::{AssumeRoleWithSaml, Observer, StsBuildError, StsError, StsResult, StsSettings};
 use crate::domain::{Partition, Region};
 
 /// An attempt needs at least this long to be worth starting; with less time left the call
@@ -20,6 +22,7 @@ const MIN_ATTEMPT: Duration = Duration::from_millis(50);
 #[derive(Debug, Clone)]
 pub struct StsClient {
     http: reqwest::Client,
+    observer: Option<Arc<dyn Observer>>,
     endpoint: Option<Url>,
     timeout: Duration,
     retries: u32,
@@ -52,11 +55,18 @@ impl StsClient {
             .map_err(StsBuildError::Http)?;
         Ok(Self {
             http,
+            observer: None,
             endpoint: settings.endpoint,
             timeout: settings.timeout,
             retries: settings.retries,
             global,
         })
+    }
+
+    /// Reports every attempt to `observer`.
+    pub fn with_observer(mut self, observer: Arc<dyn Observer>) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// The STS endpoint for `region`: `https://sts.<region>.amazonaws.com/` in the `aws` and
@@ -104,7 +114,11 @@ impl StsClient {
                 });
             }
             let until = (now + self.timeout).min(deadline);
-            let (code, reason, retry_after) = match self.attempt(&url, &body, until).await {
+            let outcome = self.attempt(&url, &body, until).await;
+            if let Some(observer) = &self.observer {
+                observer.attempt(label(&outcome), now.elapsed(), attempt > 1);
+            }
+            let (code, reason, retry_after) = match outcome {
                 Outcome::Done(result) => {
                     if let Ok(ok) = &result {
                         tracing::debug!(
@@ -175,6 +189,24 @@ impl StsClient {
             Ok(Err(e)) => transport_failure(&e),
             Ok(Ok((status, retry_after, body))) => classify(status, retry_after, body.as_deref()),
         }
+    }
+}
+
+/// The metric label of one attempt's outcome: a fixed word, never text from the reply.
+fn label(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Done(Ok(_)) => "ok",
+        Outcome::Done(Err(StsError::Denied { .. })) => "denied",
+        Outcome::Done(Err(StsError::Rejected { .. })) => "rejected",
+        Outcome::Done(Err(StsError::Malformed { .. })) => "malformed",
+        Outcome::Done(Err(StsError::Unavailable { .. })) => "unavailable",
+        Outcome::Transient { code, .. } => match code.as_str() {
+            "timeout" => "timeout",
+            "connect" | "transport" => "network",
+            "HTTP 429" => "throttled",
+            other if is_throttling(other) => "throttled",
+            _ => "unavailable",
+        },
     }
 }
 

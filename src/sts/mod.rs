@@ -36,6 +36,14 @@ pub const MAX_REPLY_BYTES: usize = 64 * 1024;
 /// Longest AWS error message kept (in characters); AWS messages can quote whole policies.
 pub const MAX_MESSAGE_CHARS: usize = 512;
 
+/// Told about every STS attempt, for metrics.
+pub trait Observer: Send + Sync + std::fmt::Debug {
+    /// One attempt ended: `result` is `ok`, `denied`, `rejected`, `malformed`,
+    /// `throttled`, `unavailable`, `timeout` or `network`; `retry` says whether it repeated
+    /// an attempt that had failed.
+    fn attempt(&self, result: &'static str, duration: Duration, retry: bool);
+}
+
 /// How the client reaches STS.
 #[derive(Debug, Clone)]
 pub struct StsSettings {

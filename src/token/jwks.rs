@@ -8,6 +8,9 @@
 //!   instead of fetching again.
 //! - A failed fetch keeps the last good set (up to [`STALE_GRACE`] past its expiry): an
 //!   issuer outage should not turn into ours while its keys are still the same.
+//! - Cold start: while no set has ever been fetched, attempts are spaced by a short
+//!   backoff (0.5 s, doubling up to `min_refresh`) instead of `min_refresh`, so keys
+//!   arrive soon after the issuer does (`warm.rs` keeps trying in the background).
 //!
 //! [`min_refresh`]: super::KeySource::Jwks
 
@@ -18,8 +21,8 @@ use reqwest::header::{ACCEPT, CACHE_CONTROL};
 use tokio::time::Instant;
 use url::Url;
 
-use super::TokenError;
 use super::keys::KeySet;
+use super::{JwksObserver, TokenError};
 
 /// Upper bound for a JWKS response; real ones are a few KiB.
 const MAX_JWKS_BYTES: usize = 256 * 1024;
@@ -41,6 +44,8 @@ struct Snapshot {
     generation: u64,
     /// Why the last attempt failed, if it did.
     last_error: Option<String>,
+    /// Attempts that failed since the last success.
+    failures: u32,
 }
 
 /// Keys handed to the verifier, with the generation they came from.
@@ -58,6 +63,9 @@ pub(crate) struct JwksCache {
     min_refresh: Duration,
     default_ttl: Duration,
     http: reqwest::Client,
+    pub(crate) observer: Option<Arc<dyn JwksObserver>>,
+    /// Set while a background warm-up runs for this cache.
+    pub(crate) warming: std::sync::atomic::AtomicBool,
     state: Mutex<Arc<Snapshot>>,
     /// Held while fetching, so concurrent misses share one request.
     fetch_lock: tokio::sync::Mutex<()>,
@@ -78,6 +86,8 @@ impl JwksCache {
             min_refresh: min_refresh.min(MAX_TTL),
             default_ttl,
             http,
+            observer: None,
+            warming: std::sync::atomic::AtomicBool::new(false),
             state: Mutex::new(Arc::new(Snapshot::default())),
             fetch_lock: tokio::sync::Mutex::new(()),
         }
@@ -104,6 +114,34 @@ impl JwksCache {
     pub(crate) async fn refetch(&self, seen: u64) -> Result<Loaded, TokenError> {
         let current = self.refresh(seen).await;
         self.usable(&current)
+    }
+
+    /// Whether usable keys are at hand now, or why not; fetches nothing.
+    pub(crate) fn status(&self) -> Result<(), String> {
+        self.usable(&self.snapshot())
+            .map(|_| ())
+            .map_err(|e| match e {
+                TokenError::KeysUnavailable { reason, .. } => reason,
+                other => other.to_string(),
+            })
+    }
+
+    /// How long after the last attempt the next may be made: `min_refresh` once a set
+    /// was fetched, a short doubling backoff before that.
+    pub(crate) fn retry_interval(&self) -> Duration {
+        let current = self.snapshot();
+        if current.keys.is_some() {
+            return self.min_refresh;
+        }
+        cold_backoff(current.failures, self.min_refresh)
+    }
+
+    /// How long until an attempt is allowed again (zero: now).
+    pub(crate) fn next_attempt_in(&self) -> Duration {
+        let interval = self.retry_interval();
+        self.snapshot()
+            .last_attempt
+            .map_or(Duration::ZERO, |at| interval.saturating_sub(at.elapsed()))
     }
 
     fn snapshot(&self) -> Arc<Snapshot> {
@@ -149,14 +187,22 @@ impl JwksCache {
             return current;
         }
         // Rate limit: whatever triggered this (a made-up kid, an expiry after a failure),
-        // the issuer sees at most one request per min_refresh from us.
+        // the issuer sees at most one request per min_refresh from us (per backoff step
+        // while no set was ever fetched).
+        let interval = match current.keys {
+            Some(_) => self.min_refresh,
+            None => cold_backoff(current.failures, self.min_refresh),
+        };
         if current
             .last_attempt
-            .is_some_and(|at| at.elapsed() < self.min_refresh)
+            .is_some_and(|at| at.elapsed() < interval)
         {
             return current;
         }
         let result = self.fetch().await;
+        if let Some(observer) = &self.observer {
+            observer.fetched(&self.issuer, result.is_ok());
+        }
         let now = Instant::now();
         let next = match result {
             Ok((keys, ttl)) => Snapshot {
@@ -165,6 +211,7 @@ impl JwksCache {
                 last_attempt: Some(now),
                 generation: current.generation.wrapping_add(1),
                 last_error: None,
+                failures: 0,
             },
             Err(reason) => {
                 tracing::warn!(
@@ -180,6 +227,7 @@ impl JwksCache {
                     last_attempt: Some(now),
                     generation: current.generation.wrapping_add(1),
                     last_error: Some(reason.to_string()),
+                    failures: current.failures.saturating_add(1),
                 }
             }
         };
@@ -230,6 +278,18 @@ impl JwksCache {
         }
         Ok((keys, ttl))
     }
+}
+
+/// The wait after `failures` failed attempts while no set was ever fetched: 0.5 s, doubling,
+/// at most `cap`.
+pub(crate) fn cold_backoff(failures: u32, cap: Duration) -> Duration {
+    if failures == 0 {
+        return Duration::ZERO;
+    }
+    let steps = (failures - 1).min(16);
+    Duration::from_millis(500)
+        .saturating_mul(1 << steps)
+        .min(cap)
 }
 
 /// Why a fetch failed. `Display` is safe to show clients (no URL, body or headers); the
@@ -298,7 +358,17 @@ fn max_age(value: &str) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
-    use super::max_age;
+    use super::{Duration, cold_backoff, max_age};
+
+    #[test]
+    fn the_cold_start_backoff_doubles_up_to_the_refresh_interval() {
+        let cap = Duration::from_secs(30);
+        let waits: Vec<u64> = (0..9)
+            .map(|f| cold_backoff(f, cap).as_millis() as u64)
+            .collect();
+        assert_eq!(waits, [0, 500, 1000, 2000, 4000, 8000, 16000, 30000, 30000]);
+        assert_eq!(cold_backoff(u32::MAX, cap), cap);
+    }
 
     #[test]
     fn max_age_is_read_from_cache_control() {

@@ -15,6 +15,7 @@ mod header;
 mod jwks;
 mod keys;
 mod verify;
+mod warm;
 
 use std::time::Duration;
 
@@ -23,6 +24,12 @@ pub use verify::TokenVerifier;
 
 /// The verified claims of an id_token, as the token carried them.
 pub type Claims = serde_json::Map<String, serde_json::Value>;
+
+/// Told about every JWKS fetch, for metrics.
+pub trait JwksObserver: Send + Sync + std::fmt::Debug {
+    /// A fetch of `issuer`'s JWKS ended, with a usable key set or not.
+    fn fetched(&self, issuer: &str, ok: bool);
+}
 
 /// Where an issuer's signing keys come from.
 #[derive(Debug, Clone)]

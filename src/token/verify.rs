@@ -35,7 +35,7 @@ struct Issuer {
 #[derive(Debug)]
 enum Keys {
     Static(Arc<KeySet>),
-    Jwks(JwksCache),
+    Jwks(Arc<JwksCache>),
 }
 
 impl TokenVerifier {
@@ -51,13 +51,13 @@ impl TokenVerifier {
                     uri,
                     min_refresh,
                     default_ttl,
-                } => Keys::Jwks(JwksCache::new(
+                } => Keys::Jwks(Arc::new(JwksCache::new(
                     config.issuer.clone(),
                     uri,
                     min_refresh,
                     default_ttl,
                     http.clone(),
-                )),
+                ))),
             };
             let issuer = Issuer {
                 algorithms: config.algorithms,
@@ -70,6 +70,49 @@ impl TokenVerifier {
         Self {
             issuers: map,
             max_token_bytes,
+        }
+    }
+
+    /// Reports every JWKS fetch to `observer`.
+    pub fn with_observer(mut self, observer: Arc<dyn super::JwksObserver>) -> Self {
+        for issuer in self.issuers.values_mut() {
+            // Only while the verifier is being built, so each cache is still unshared.
+            if let Keys::Jwks(cache) = &mut issuer.keys
+                && let Some(cache) = Arc::get_mut(cache)
+            {
+                cache.observer = Some(Arc::clone(&observer));
+            }
+        }
+        self
+    }
+
+    /// For each issuer (sorted), whether keys are at hand now (nothing is fetched), or why
+    /// not.
+    pub fn key_status(&self) -> Vec<(String, Result<(), String>)> {
+        let mut status: Vec<_> = self
+            .issuers
+            .iter()
+            .map(|(name, issuer)| {
+                let ready = match &issuer.keys {
+                    Keys::Jwks(cache) => cache.status(),
+                    Keys::Static(set) if set.signing_key_count() > 0 => Ok(()),
+                    Keys::Static(_) => Err("no usable signing keys are configured".to_owned()),
+                };
+                (name.clone(), ready)
+            })
+            .collect();
+        status.sort_by(|a, b| a.0.cmp(&b.0));
+        status
+    }
+
+    /// Starts fetching, in the background, the JWKS of every issuer that has none yet,
+    /// retrying with a short backoff until it succeeds (see `warm.rs`), so the first
+    /// request after an issuer comes back finds its keys.
+    pub fn warm_up(&self) {
+        for issuer in self.issuers.values() {
+            if let Keys::Jwks(cache) = &issuer.keys {
+                super::warm::start(cache);
+            }
         }
     }
 

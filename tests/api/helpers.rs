@@ -53,8 +53,43 @@ pub struct Issuer {
     pub public_pem: String,
 }
 
+/// The JWKS server of an issuer that is down: its port refuses connections until
+/// [`DownIssuer::come_up`].
+pub struct DownIssuer {
+    port: u16,
+    router: Router,
+}
+
+impl DownIssuer {
+    pub async fn come_up(self) {
+        let listener = TcpListener::bind(("127.0.0.1", self.port)).await.unwrap();
+        tokio::spawn(async move { axum::serve(listener, self.router).await.unwrap() });
+    }
+}
+
 impl Issuer {
     pub async fn start() -> Self {
+        let (issuer, jwks) = Self::down().await;
+        jwks.come_up().await;
+        issuer
+    }
+
+    /// An issuer whose JWKS endpoint is down until the returned handle brings it up.
+    pub async fn down() -> (Self, DownIssuer) {
+        let (issuer, router) = Self::build().await;
+        let port: u16 = issuer
+            .issuer
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .trim_end_matches('/')
+            .parse()
+            .unwrap();
+        (issuer, DownIssuer { port, router })
+    }
+
+    /// The issuer, on a port reserved for it (free, for now), and its JWKS router.
+    async fn build() -> (Self, Router) {
         let (issuer_key, issuer_cert) = &keys().1;
         let key = EncodingKey::from_rsa_pem(issuer_key.as_bytes()).unwrap();
         let rogue_key = EncodingKey::from_rsa_pem(keys().2.0.as_bytes()).unwrap();
@@ -71,14 +106,17 @@ impl Issuer {
                 async move { axum::Json(jwks) }
             }),
         );
-        let base = serve_on_port_0(router).await;
-        Self {
+        let reserved = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", reserved.local_addr().unwrap());
+        drop(reserved);
+        let issuer = Self {
             issuer: format!("{base}/"),
             kid,
             key,
             rogue_key,
             public_pem,
-        }
+        };
+        (issuer, router)
     }
 
     pub fn jwks_uri(&self) -> String {

@@ -3,14 +3,19 @@
 
 mod bad_requests;
 mod bad_tokens;
+mod cold_start;
+mod connections;
 mod delegation;
 mod helpers;
 mod logs;
 mod metadata;
+mod ops;
+mod reload;
 mod rules;
 #[path = "../support/saml_verify.rs"]
 mod saml_verify;
 mod security;
 mod sts_faults;
 mod test_app;
+mod tls;
 mod wire;

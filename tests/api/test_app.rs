@@ -2,15 +2,21 @@
 
 use std::sync::Arc;
 
-use delegation_server::app::{App, SystemClock};
+use delegation_server::app::SystemClock;
+use delegation_server::server::Server;
+use delegation_server::startup::Listeners;
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
 
 use crate::helpers::*;
 use crate::saml_verify::{verify_like_aws, verify_with_xmlsec1};
 
 pub struct TestApp {
     pub address: String,
+    /// The metrics listener's address, when `server.metrics_listen` is set.
+    pub metrics_address: Option<String>,
+    pub server: Arc<Server>,
+    /// The configuration file, for tests that rewrite it and reload.
+    pub config_path: std::path::PathBuf,
     pub http: reqwest::Client,
     pub issuer: Issuer,
     pub sts: StsFront,
@@ -73,7 +79,7 @@ retries = 2
 issuer = "{issuer}"
 jwks_uri = "{jwks}"
 algorithms = ["RS256", "HS256"]
-jwks_min_refresh_seconds = 1
+jwks_min_refresh_seconds = {min_refresh}
 
 [[clients]]
 client_id = "app"
@@ -134,6 +140,13 @@ impl TestApp {
         Self::spawn_custom(issuer, sts, extra, None, files).await
     }
 
+    /// Starts the server with `keys` added to its `[server]` section.
+    pub async fn spawn_with_server_keys(keys: &str) -> Self {
+        let issuer = Issuer::start().await;
+        let sts = StsFront::start().await;
+        Self::spawn_full(issuer, sts, keys, "", None, &[]).await
+    }
+
     /// Full control: the STS endpoint may be replaced (e.g. by a closed port).
     pub async fn spawn_custom(
         issuer: Issuer,
@@ -141,6 +154,31 @@ impl TestApp {
         extra: &str,
         sts_endpoint: Option<&str>,
         files: &[(&str, &str)],
+    ) -> Self {
+        Self::spawn_full(issuer, sts, "", extra, sts_endpoint, files).await
+    }
+
+    /// As `spawn_custom`, with `server_keys` added to the `[server]` section.
+    pub async fn spawn_full(
+        issuer: Issuer,
+        sts: StsFront,
+        server_keys: &str,
+        extra: &str,
+        sts_endpoint: Option<&str>,
+        files: &[(&str, &str)],
+    ) -> Self {
+        Self::spawn_refreshing(issuer, sts, server_keys, extra, sts_endpoint, files, 1).await
+    }
+
+    /// As `spawn_full`, with the issuer's `jwks_min_refresh_seconds` chosen.
+    pub async fn spawn_refreshing(
+        issuer: Issuer,
+        sts: StsFront,
+        server_keys: &str,
+        extra: &str,
+        sts_endpoint: Option<&str>,
+        files: &[(&str, &str)],
+        min_refresh_seconds: u64,
     ) -> Self {
         crate::logs::captured_logs();
         let dir = tempfile::tempdir().unwrap();
@@ -151,28 +189,45 @@ impl TestApp {
             std::fs::write(dir.path().join(name), text).unwrap();
         }
         let config = BASE_CONFIG
+            .replacen("[server]\n", &format!("[server]\n{server_keys}"), 1)
             .replace("{sts}", sts_endpoint.unwrap_or(&sts.url))
             .replace("{issuer}", &issuer.issuer)
             .replace("{jwks}", &issuer.jwks_uri())
             .replace("{secret}", HS_SECRET)
+            .replace("{min_refresh}", &min_refresh_seconds.to_string())
             + extra;
         let path = dir.path().join("delegation.toml");
         std::fs::write(&path, config).unwrap();
         let settings = delegation_server::config::load(&path).unwrap();
-        let app = App::build(settings, Arc::new(SystemClock)).unwrap();
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = format!("http://{}", listener.local_addr().unwrap());
+        let server = Server::build(settings, Some(path.clone()), Arc::new(SystemClock)).unwrap();
+        let listeners = Listeners::bind(&server).await.unwrap();
+        let scheme = if server.app().tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        let address = format!("{scheme}://{}", listeners.main.local_addr().unwrap());
+        let metrics_address = listeners
+            .metrics
+            .as_ref()
+            .map(|l| format!("http://{}", l.local_addr().unwrap()));
         tokio::spawn(delegation_server::startup::serve(
-            listener,
-            app,
+            listeners,
+            Arc::clone(&server),
             std::future::pending(),
         ));
+        // A test serving HTTPS passes its certificate as `tls.crt`; the client trusts it.
+        let mut http = reqwest::Client::builder().user_agent("delegation-tests/1.0");
+        if let Some((_, pem)) = files.iter().find(|(name, _)| *name == "tls.crt") {
+            let cert = reqwest::Certificate::from_pem(pem.as_bytes()).unwrap();
+            http = http.tls_certs_only([cert]);
+        }
         let mut app = Self {
             address,
-            http: reqwest::Client::builder()
-                .user_agent("delegation-tests/1.0")
-                .build()
-                .unwrap(),
+            metrics_address,
+            server,
+            config_path: path,
+            http: http.build().unwrap(),
             issuer,
             sts,
             _dir: dir,

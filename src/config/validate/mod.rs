@@ -38,7 +38,7 @@ impl Problems {
 
 pub(super) fn validate(raw: FileConfig, base: &Path) -> Result<Settings, Vec<String>> {
     let mut p = Problems::default();
-    let server = server(&raw, &mut p);
+    let server = server(&raw, base, &mut p);
     let saml = saml(&raw.saml, base, &mut p);
     let sts = sts(&raw, &mut p);
     let issuers: Vec<_> = raw
@@ -107,12 +107,16 @@ pub(super) fn validate(raw: FileConfig, base: &Path) -> Result<Settings, Vec<Str
         10_000,
     );
     let outbound = outbound(&raw, base, &mut p);
+    let audit = audit(&raw, base, &mut p);
     match (server, saml, sts, outbound) {
         (Some(server), Some(saml), Some(sts), Some(outbound)) if p.0.is_empty() => Ok(Settings {
             outbound,
+            audit,
             rules,
-            per_user_per_minute: raw.limits.per_user_per_minute,
-            per_user_burst: raw.limits.per_user_burst,
+            limits: LimitSettings {
+                per_minute: raw.limits.per_user_per_minute,
+                burst: raw.limits.per_user_burst,
+            },
             server,
             saml,
             sts,
@@ -123,7 +127,7 @@ pub(super) fn validate(raw: FileConfig, base: &Path) -> Result<Settings, Vec<Str
     }
 }
 
-fn server(raw: &FileConfig, p: &mut Problems) -> Option<ServerSettings> {
+fn server(raw: &FileConfig, base: &Path, p: &mut Problems) -> Option<ServerSettings> {
     let s = &raw.server;
     let listen = p.check(
         "server.listen",
@@ -173,7 +177,56 @@ fn server(raw: &FileConfig, p: &mut Problems) -> Option<ServerSettings> {
     };
     origins(p, "server.cors_origins", &s.cors_origins);
     in_range(p, "server.forwarded_hops", s.forwarded_hops as u64, 0, 10);
+    in_range(
+        p,
+        "server.header_read_timeout_ms",
+        s.header_read_timeout_ms,
+        100,
+        600_000,
+    );
+    in_range(
+        p,
+        "server.max_connections",
+        s.max_connections as u64,
+        1,
+        1_000_000,
+    );
+    in_range(
+        p,
+        "server.max_in_flight",
+        s.max_in_flight as u64,
+        1,
+        1_000_000,
+    );
+    in_range(
+        p,
+        "server.readiness_grace_seconds",
+        s.readiness_grace_seconds,
+        0,
+        86_400,
+    );
+    let metrics_listen = match &s.metrics_listen {
+        Some(text) if !text.is_empty() => p.check(
+            "server.metrics_listen",
+            text.parse()
+                .map_err(|_| format!("`{text}` is not an address:port such as 127.0.0.1:9090")),
+        ),
+        _ => None,
+    };
+    let tls = match &s.tls {
+        Some(t) => {
+            let cert = read(p, "server.tls.cert", base, &t.cert);
+            let key = read(p, "server.tls.key", base, &t.key);
+            Some(TlsSettings {
+                cert_pem: cert?,
+                key_pem: Secret::new(key?.into_bytes()),
+            })
+        }
+        None => None,
+    };
     Some(ServerSettings {
+        tls,
+        pid_file: s.pid_file.as_ref().map(|f| base.join(f)),
         listen: listen?,
         max_body_bytes: s.max_body_bytes,
         max_header_bytes: s.max_header_bytes,
@@ -182,6 +235,13 @@ fn server(raw: &FileConfig, p: &mut Problems) -> Option<ServerSettings> {
         cors_origins: s.cors_origins.clone(),
         json_logs,
         forwarded_hops: s.forwarded_hops,
+        header_read_timeout: Duration::from_millis(s.header_read_timeout_ms),
+        keep_alive: s.keep_alive,
+        max_connections: s.max_connections,
+        max_in_flight: s.max_in_flight,
+        metrics: s.metrics,
+        metrics_listen,
+        readiness_grace: Duration::from_secs(s.readiness_grace_seconds),
     })
 }
 
@@ -213,6 +273,22 @@ fn saml(s: &SamlSection, base: &Path, p: &mut Problems) -> Option<SamlSettings> 
         lifetime: Duration::from_secs(s.lifetime_seconds),
         sso_url,
     })
+}
+
+/// `"stdout"`, or a file path (relative to the configuration's directory).
+fn audit(raw: &FileConfig, base: &Path, p: &mut Problems) -> Option<crate::ops::AuditTarget> {
+    match raw.audit.path.as_deref() {
+        None | Some("") => None,
+        Some("stdout") => Some(crate::ops::AuditTarget::Stdout),
+        Some(path) if path.ends_with('/') => {
+            p.add(
+                "audit.path",
+                format!("`{path}` names a directory; name a file"),
+            );
+            None
+        }
+        Some(path) => Some(crate::ops::AuditTarget::File(base.join(path))),
+    }
 }
 
 fn outbound(raw: &FileConfig, base: &Path, p: &mut Problems) -> Option<OutboundSettings> {

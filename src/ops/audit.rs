@@ -1,0 +1,170 @@
+//! The audit log: one JSON line per delegation, apart from the diagnostic log.
+//!
+//! A writer thread takes records from a bounded queue, appends a batch of them, and syncs
+//! the file once per batch (group commit). A delegation that issued credentials waits for
+//! its record to be on disk before the credentials are sent, so every credential handed
+//! out is in the log; when the record cannot be written the credentials are withheld.
+//! Refusals are queued without waiting.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::Metrics;
+
+/// Records that may wait for the writer; more make requests wait to queue theirs.
+const QUEUE: usize = 4096;
+/// Most records written before one sync.
+const BATCH: usize = 256;
+
+/// Where audit records go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditTarget {
+    /// Standard output, one line per record (for log collectors); not synced.
+    Stdout,
+    /// A file, appended to (created with mode 0600) and synced per batch.
+    File(PathBuf),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error("cannot open the audit log {path}: {source}")]
+    Open {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("the audit log could not be written: {0}")]
+    Write(String),
+    #[error("the audit writer has stopped")]
+    Stopped,
+}
+
+struct Entry {
+    line: String,
+    done: Option<oneshot::Sender<Result<(), String>>>,
+}
+
+/// A running audit log.
+pub struct AuditSink {
+    target: AuditTarget,
+    queue: mpsc::Sender<Entry>,
+}
+
+impl std::fmt::Debug for AuditSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditSink")
+            .field("target", &self.target)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuditSink {
+    /// Opens the target (so a bad path fails at start, naming it) and starts the writer,
+    /// which counts records it could not write in `metrics`.
+    pub fn open(target: AuditTarget, metrics: Arc<Metrics>) -> Result<Arc<Self>, AuditError> {
+        let out: Box<dyn Output> = match &target {
+            AuditTarget::Stdout => Box::new(StdoutOutput),
+            AuditTarget::File(path) => {
+                let mut options = OpenOptions::new();
+                options.append(true).create(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+                let file = options.open(path).map_err(|source| AuditError::Open {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                Box::new(FileOutput(file))
+            }
+        };
+        let (queue, received) = mpsc::channel(QUEUE);
+        std::thread::Builder::new()
+            .name("audit-writer".to_owned())
+            .spawn(move || write_loop(received, out, &metrics))
+            .map_err(|e| AuditError::Write(format!("cannot start the writer: {e}")))?;
+        Ok(Arc::new(Self { target, queue }))
+    }
+
+    pub fn target(&self) -> &AuditTarget {
+        &self.target
+    }
+
+    /// Queues one record; with `wait`, returns only once it is written (and synced).
+    pub async fn record(&self, line: String, wait: bool) -> Result<(), AuditError> {
+        let (done, written) = if wait {
+            let (tx, rx) = oneshot::channel();
+            (Some(tx), Some(rx))
+        } else {
+            (None, None)
+        };
+        self.queue
+            .send(Entry { line, done })
+            .await
+            .map_err(|_| AuditError::Stopped)?;
+        match written {
+            None => Ok(()),
+            Some(rx) => match rx.await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(AuditError::Write(e)),
+                Err(_) => Err(AuditError::Stopped),
+            },
+        }
+    }
+}
+
+/// Where the writer puts a batch.
+trait Output: Send {
+    fn write_batch(&mut self, bytes: &[u8]) -> std::io::Result<()>;
+}
+
+struct FileOutput(std::fs::File);
+
+impl Output for FileOutput {
+    fn write_batch(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.0.write_all(bytes)?;
+        self.0.sync_data()
+    }
+}
+
+struct StdoutOutput;
+
+impl Output for StdoutOutput {
+    fn write_batch(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        let mut out = std::io::stdout().lock();
+        out.write_all(bytes)?;
+        out.flush()
+    }
+}
+
+/// Runs until every sender is gone (the sink was dropped, e.g. replaced by a reload).
+fn write_loop(mut received: mpsc::Receiver<Entry>, mut out: Box<dyn Output>, metrics: &Metrics) {
+    let mut buffer = Vec::with_capacity(64 * 1024);
+    while let Some(first) = received.blocking_recv() {
+        let mut batch = vec![first];
+        while batch.len() < BATCH {
+            match received.try_recv() {
+                Ok(entry) => batch.push(entry),
+                Err(_) => break,
+            }
+        }
+        buffer.clear();
+        for entry in &batch {
+            buffer.extend_from_slice(entry.line.as_bytes());
+            buffer.push(b'\n');
+        }
+        let result = out.write_batch(&buffer).map_err(|e| e.to_string());
+        if let Err(error) = &result {
+            tracing::error!(%error, records = batch.len(), "audit records could not be written");
+            for _ in 0..batch.len() {
+                metrics.audit_failed();
+            }
+        }
+        for entry in batch {
+            if let Some(done) = entry.done {
+                let _ = done.send(result.clone());
+            }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! A running server: the live [`App`] snapshot (swapped whole on reload) and what outlives
+//! reloads (metrics, the configuration's path, the start time).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use arc_swap::ArcSwap;
+
+use crate::app::{App, Clock, StartupError};
+use crate::config::{self, Settings};
+use crate::ops::Metrics;
+
+pub struct Server {
+    live: ArcSwap<App>,
+    pub metrics: Arc<Metrics>,
+    /// The file reloads read; `None` when the settings did not come from a file.
+    config_path: Option<PathBuf>,
+    pub started: Instant,
+    clock: Arc<dyn Clock>,
+}
+
+/// Why a reload kept the old settings.
+#[derive(Debug, thiserror::Error)]
+pub enum ReloadError {
+    #[error("the settings were not read from a file, so there is nothing to reload")]
+    NoFile,
+    #[error("{0}")]
+    Config(#[from] config::ConfigError),
+    #[error("{0}")]
+    Startup(#[from] StartupError),
+}
+
+impl Server {
+    /// Builds the app from `settings`, with a fresh metrics registry.
+    pub fn build(
+        settings: Settings,
+        config_path: Option<PathBuf>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Arc<Self>, StartupError> {
+        let metrics = Arc::new(Metrics::new());
+        let app = App::build_with(settings, Arc::clone(&clock), &metrics, None)?;
+        Ok(Arc::new(Self {
+            live: ArcSwap::new(app),
+            metrics,
+            config_path,
+            started: Instant::now(),
+            clock,
+        }))
+    }
+
+    /// The current settings and components. A request takes this once, at its start, and
+    /// keeps it to its end, whatever reloads happen meanwhile.
+    pub fn app(&self) -> Arc<App> {
+        self.live.load_full()
+    }
+
+    /// Reads the configuration file again and, when it is valid in full (settings, keys,
+    /// rules), switches to it; otherwise the running settings stay. Components whose
+    /// settings did not change are kept. Counted in `config_reloads_total`.
+    pub fn reload(&self) -> Result<(), ReloadError> {
+        let result = self.try_reload();
+        self.metrics.config_reload(result.is_ok());
+        match &result {
+            Ok(()) => tracing::info!("configuration reloaded"),
+            Err(error) => {
+                tracing::error!(%error, "configuration reload failed; the running settings stay");
+            }
+        }
+        result
+    }
+
+    fn try_reload(&self) -> Result<(), ReloadError> {
+        let path = self.config_path.as_ref().ok_or(ReloadError::NoFile)?;
+        let settings = config::load(path)?;
+        let current = self.app();
+        let unchangeable = [
+            (
+                "server.listen",
+                settings.server.listen != current.settings.server.listen,
+            ),
+            (
+                "server.metrics_listen",
+                settings.server.metrics_listen != current.settings.server.metrics_listen,
+            ),
+            (
+                "server.metrics",
+                settings.server.metrics != current.settings.server.metrics,
+            ),
+            (
+                "server.tls",
+                settings.server.tls.is_some() != current.settings.server.tls.is_some(),
+            ),
+        ];
+        for (key, changed) in unchangeable {
+            if changed {
+                tracing::warn!(
+                    key,
+                    "this setting changed, but it takes effect only after a restart"
+                );
+            }
+        }
+        let next = App::build_with(
+            settings,
+            Arc::clone(&self.clock),
+            &self.metrics,
+            Some(&current),
+        )?;
+        self.live.store(next);
+        // A new verifier starts with empty caches for changed issuers: fill them now.
+        self.app().verifier.warm_up();
+        Ok(())
+    }
+}

@@ -1,0 +1,312 @@
+//! What an operator sees: Prometheus metrics (scraped and read by prometheus_client's own
+//! parser), the audit log (read back from its file), and request IDs.
+
+use std::process::{Command, Stdio};
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+use crate::test_app::{TestApp, assert_error};
+
+/// The samples of the exposition at `url`, as prometheus_client's parser reads them.
+async fn scrape(url: &str) -> Vec<Value> {
+    let response = reqwest::get(url).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/openmetrics-text"),
+        "{content_type}"
+    );
+    let text = response.text().await.unwrap();
+    let python =
+        std::env::var("DELEGATION_TEST_PYTHON").unwrap_or_else(|_| ".venv/bin/python".into());
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/support/parse_metrics.py"
+    );
+    let mut child = Command::new(python)
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "the parser refused the exposition: {}\n{text}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice::<Vec<Value>>(&out.stdout).unwrap()
+}
+
+/// The value of the sample `name` whose labels include `labels`.
+fn value(samples: &[Value], name: &str, labels: Value) -> f64 {
+    let wanted = labels.as_object().unwrap();
+    samples
+        .iter()
+        .find(|s| s["name"] == name && wanted.iter().all(|(k, v)| s["labels"][k] == *v))
+        .and_then(|s| s["value"].as_f64())
+        .unwrap_or(0.0)
+}
+
+#[tokio::test]
+async fn metrics_count_delegations_sts_calls_jwks_fetches_and_refusals() {
+    let app = TestApp::spawn_with("[limits]\nper_user_per_minute = 1\nper_user_burst = 1\n").await;
+    assert_eq!(
+        app.post_json(&app.body_for("app", "auth0|m1"))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.post_json(&app.body_for("app", "auth0|m1"))
+            .await
+            .status(),
+        429
+    );
+    let mut bad = app.body_for("app", "auth0|m2");
+    bad["id_token"] = json!("garbage");
+    assert_eq!(app.post_json(&bad).await.status(), 401);
+    let mut unknown = app.body_for("app", "auth0|m3");
+    unknown["client_id"] = json!("someone-else");
+    assert_eq!(app.post_json(&unknown).await.status(), 401);
+
+    let samples = scrape(&format!("{}/metrics", app.address)).await;
+    let ok = json!({"client": "app", "outcome": "ok"});
+    assert_eq!(value(&samples, "delegation_requests_total", ok), 1.0);
+    let limited = json!({"client": "app", "outcome": "too_many_requests"});
+    assert_eq!(value(&samples, "delegation_requests_total", limited), 1.0);
+    let refused = json!({"client": "app", "outcome": "invalid_grant"});
+    assert_eq!(value(&samples, "delegation_requests_total", refused), 1.0);
+    // A client ID nobody configured is not a label value: label sets stay bounded.
+    let unknown = json!({"client": "unknown", "outcome": "invalid_client"});
+    assert_eq!(value(&samples, "delegation_requests_total", unknown), 1.0);
+    assert!(
+        !serde_json::to_string(&samples)
+            .unwrap()
+            .contains("someone-else")
+    );
+    assert!(
+        !serde_json::to_string(&samples)
+            .unwrap()
+            .contains("auth0|m1")
+    );
+    assert_eq!(value(&samples, "rate_limited_total", json!({})), 1.0);
+    assert!(value(&samples, "sts_requests_total", json!({"result": "ok"})) >= 1.0);
+    assert_eq!(
+        value(
+            &samples,
+            "delegation_request_duration_seconds_count",
+            json!({})
+        ),
+        4.0
+    );
+    let fetched = json!({"issuer": app.issuer.issuer, "result": "ok"});
+    assert!(value(&samples, "jwks_fetches_total", fetched) >= 1.0);
+    let current = value(
+        &samples,
+        "signing_cert_not_after_seconds",
+        json!({"cert": "current"}),
+    );
+    assert!(
+        current > time::OffsetDateTime::now_utc().unix_timestamp() as f64,
+        "{current}"
+    );
+    assert_eq!(
+        value(
+            &samples,
+            "build_info",
+            json!({"version": env!("CARGO_PKG_VERSION")})
+        ),
+        1.0
+    );
+}
+
+#[tokio::test]
+async fn sts_retries_and_rule_failures_are_counted() {
+    let rule = "function (user, context, callback) { if (user.refuse) return callback(new UnauthorizedError('no')); callback(null, user, context); }";
+    let extra = "[rules]\nfiles = [\"01-gate.js\"]\n";
+    let app = TestApp::spawn_with_files(extra, &[("01-gate.js", rule)]).await;
+    app.sts.set_mode(StsMode::Reply(503, "busy".into()));
+    let failed = app.post_json(&app.body_for("app", "auth0|r1")).await;
+    assert_eq!(failed.status(), 503);
+    app.sts.set_mode(StsMode::Forward);
+    let mut body = app.body_for("app", "auth0|r2");
+    let claims = app
+        .issuer
+        .claims("auth0|r2", "app", json!({"refuse": true}));
+    body["id_token"] = json!(app.issuer.sign(&claims));
+    assert_error(app.post_json(&body).await, 403, "unauthorized").await;
+
+    let samples = scrape(&format!("{}/metrics", app.address)).await;
+    assert_eq!(
+        value(
+            &samples,
+            "sts_requests_total",
+            json!({"result": "unavailable"})
+        ),
+        3.0
+    );
+    assert_eq!(value(&samples, "sts_retries_total", json!({})), 2.0);
+    let refusal = json!({"rule": "01-gate.js", "kind": "unauthorized"});
+    assert_eq!(value(&samples, "rules_failures_total", refusal), 1.0);
+    // Both requests ran the rules; the first then failed at STS.
+    assert_eq!(
+        value(&samples, "rules_duration_seconds_count", json!({})),
+        2.0
+    );
+}
+
+#[tokio::test]
+async fn metrics_can_move_to_their_own_listener_or_be_turned_off() {
+    let moved = TestApp::spawn_with_server_keys("metrics_listen = \"127.0.0.1:0\"\n").await;
+    assert_eq!(moved.get("/metrics").await.status(), 404);
+    let own = moved.metrics_address.clone().unwrap();
+    let samples = scrape(&format!("{own}/metrics")).await;
+    assert!(samples.iter().any(|s| s["name"] == "build_info"));
+    let off = TestApp::spawn_with_server_keys("metrics = false\n").await;
+    assert_eq!(off.get("/metrics").await.status(), 404);
+}
+
+#[tokio::test]
+async fn every_delegation_leaves_one_audit_record_without_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.jsonl");
+    let extra = format!("[audit]\npath = {:?}\n", path.to_str().unwrap());
+    let app = TestApp::spawn_with(&extra).await;
+    let body = app.body_for("app", "auth0|audited");
+    let response = app
+        .http
+        .post(format!("{}/delegation", app.address))
+        .header("x-request-id", "trace-0001")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "trace-0001");
+    let issued: Value = response.json().await.unwrap();
+    let mut refused = app.body_for("app", "auth0|audited");
+    refused["target"] = json!("closed");
+    let refusal = app.post_json(&refused).await;
+    let generated = refusal.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(generated.len(), 32, "{generated}");
+    assert_eq!(refusal.status(), 401);
+
+    // The refusal is queued without waiting; give the writer a moment.
+    let mut text = String::new();
+    for _ in 0..100 {
+        text = std::fs::read_to_string(&path).unwrap_or_default();
+        if text.lines().count() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let records: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 2, "{text}");
+    let ok = &records[0];
+    assert_eq!(ok["request_id"], "trace-0001");
+    assert_eq!(ok["outcome"], "ok");
+    assert_eq!(ok["status"], 200);
+    assert_eq!(ok["client"], "app");
+    assert_eq!(ok["target"], "app");
+    assert_eq!(ok["issuer"], app.issuer.issuer);
+    assert_eq!(ok["sub"], "auth0|audited");
+    assert_eq!(ok["role"], ROLE);
+    assert_eq!(ok["principal"], PRINCIPAL);
+    assert_eq!(ok["region"], "us-east-1");
+    assert_eq!(ok["session_name"], "jane");
+    assert_eq!(ok["decided_by"], "configuration");
+    assert_eq!(ok["remote_addr"], "127.0.0.1");
+    assert_eq!(
+        ok["sts_request_id"],
+        issued["ResponseMetadata"]["RequestId"]
+    );
+    assert!(ok["expiration"].as_str().unwrap().starts_with("20"), "{ok}");
+    assert!(ok["latency_ms"].is_u64());
+    assert!(ok["time"].as_str().unwrap().ends_with('Z'));
+    let no = &records[1];
+    assert_eq!(no["request_id"], generated);
+    assert_eq!(no["outcome"], "invalid_client");
+    assert_eq!(no["status"], 401);
+    assert_eq!(no["role"], Value::Null);
+    for secret in [
+        body["id_token"].as_str().unwrap(),
+        issued["Credentials"]["SecretAccessKey"].as_str().unwrap(),
+        issued["Credentials"]["SessionToken"].as_str().unwrap(),
+        issued["Credentials"]["AccessKeyId"].as_str().unwrap(),
+        &app.sts.last_form()["SAMLAssertion"][..60],
+    ] {
+        assert!(!text.contains(secret), "the audit log holds a secret");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+}
+
+#[tokio::test]
+async fn a_rule_that_picks_the_role_is_named_in_the_audit_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.jsonl");
+    let rule = "function (user, context, callback) { context.addonConfiguration.aws.role = 'arn:aws:iam::123456789012:role/ruled'; callback(null, user, context); }";
+    let extra = format!(
+        "[audit]\npath = {:?}\n[rules]\nfiles = [\"02-pick.js\"]\n",
+        path.to_str().unwrap()
+    );
+    let app = TestApp::spawn_with_files(&extra, &[("02-pick.js", rule)]).await;
+    assert_eq!(
+        app.post_json(&app.body_for("app", "auth0|ruled"))
+            .await
+            .status(),
+        200
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    let record: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(record["decided_by"], "rule:02-pick.js");
+    assert_eq!(record["role"], "arn:aws:iam::123456789012:role/ruled");
+}
+
+#[tokio::test]
+async fn credentials_are_withheld_when_the_audit_record_cannot_be_written() {
+    // /dev/full accepts the open and fails every write, as a full disk does.
+    let app = TestApp::spawn_with("[audit]\npath = \"/dev/full\"\n").await;
+    let response = app.post_json(&app.body_for("app", "auth0|unaudited")).await;
+    let description = assert_error(response, 503, "temporarily_unavailable").await;
+    assert!(description.contains("audit"), "{description}");
+    let samples = scrape(&format!("{}/metrics", app.address)).await;
+    assert!(value(&samples, "audit_write_errors_total", json!({})) >= 1.0);
+}
+
+#[tokio::test]
+async fn request_ids_that_are_not_plain_are_replaced() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .http
+        .get(format!("{}/healthz", app.address))
+        .header("x-request-id", "a b <script>")
+        .send()
+        .await
+        .unwrap();
+    let id = response.headers()["x-request-id"].to_str().unwrap();
+    assert_eq!(id.len(), 32);
+    assert!(id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+}
