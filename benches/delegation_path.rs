@@ -120,6 +120,31 @@ fn user(claims: serde_json::Map<String, Value>) -> serde_json::Map<String, Value
     user
 }
 
+/// A delegation event as the flow fills it for an issued credential.
+fn ops_event(request_id: String) -> delegation_server::ops::DelegationEvent {
+    let text = |s: &str| Some(s.to_owned());
+    delegation_server::ops::DelegationEvent {
+        request_id,
+        remote_addr: "203.0.113.7".into(),
+        client: text("CLIENT_ID"),
+        client_known: true,
+        target: text("CLIENT_ID"),
+        issuer: text(ISSUER),
+        subject: text("auth0|5f7c8ec7c33c6c004bbafe82"),
+        role: text(ROLE),
+        principal: text(PRINCIPAL),
+        region: text("us-east-1"),
+        session_name: text("jane"),
+        decided_by: text("configuration"),
+        rules: None,
+        sts_request_id: text("c6104cbe-af31-11e0-8154-cbc7ccf896c7"),
+        expiration: text("2026-11-27T19:00:00Z"),
+        status: 200,
+        outcome: "ok",
+        latency: Duration::from_millis(40),
+    }
+}
+
 fn benches(c: &mut Criterion) {
     let f = fixture();
     let signed_user = user(verify(&f));
@@ -138,6 +163,16 @@ fn benches(c: &mut Criterion) {
     });
     c.bench_function("parse_sts_reply", |b| {
         b.iter(|| StsResult::from_xml(STS_REPLY).unwrap())
+    });
+    // What operations add to each delegation: the request ID, the metrics update and the
+    // audit record's JSON (written by its own thread, batched).
+    let metrics = delegation_server::ops::Metrics::new();
+    c.bench_function("ops_per_delegation", |b| {
+        b.iter(|| {
+            let event = ops_event(delegation_server::ops::request_id::generate());
+            metrics.delegation(&event);
+            event.audit_record(time::OffsetDateTime::now_utc()).len()
+        })
     });
     c.bench_function("whole_path", |b| {
         b.iter(|| {

@@ -38,6 +38,9 @@ pub enum ApiError {
     TooManyRequests { retry_after: Duration },
     #[error("no such resource")]
     NotFound,
+    /// An admin endpoint without the admin bearer token.
+    #[error("{0}")]
+    InvalidToken(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -53,7 +56,9 @@ impl ApiError {
         match self {
             Self::InvalidRequest(_) | Self::UnsupportedGrantType(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::InvalidClient(_) | Self::InvalidGrant(_) => StatusCode::UNAUTHORIZED,
+            Self::InvalidClient(_) | Self::InvalidGrant(_) | Self::InvalidToken(_) => {
+                StatusCode::UNAUTHORIZED
+            }
             Self::Unauthorized(_) | Self::AccessDenied(_) => StatusCode::FORBIDDEN,
             Self::Upstream(_) => StatusCode::BAD_GATEWAY,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -76,6 +81,7 @@ impl ApiError {
             Self::Unavailable { .. } => "temporarily_unavailable",
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::NotFound => "not_found",
+            Self::InvalidToken(_) => "invalid_token",
         }
     }
 }
@@ -96,6 +102,9 @@ impl IntoResponse for ApiError {
         let mut response = (self.status(), axum::Json(body)).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let Self::InvalidToken(_) = &self {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
         if let Self::Unavailable { retry_after, .. } | Self::TooManyRequests { retry_after } = &self
         {
             // An upstream Retry-After can be an hour; clients should come back sooner.
@@ -125,6 +134,13 @@ impl From<crate::sts::StsError> for ApiError {
         use crate::sts::StsError;
         match error {
             StsError::Denied { .. } => Self::AccessDenied(error.to_string()),
+            // The tags and policy come largely from the user's claims, so too much of them
+            // is the request's problem, not a misconfiguration.
+            StsError::Rejected { ref code, .. } if code == "PackedPolicyTooLarge" => {
+                Self::InvalidRequest(format!(
+                    "the session tags and policy are too large for AWS once packed: {error}"
+                ))
+            }
             StsError::Rejected { .. } => Self::Upstream(error.to_string()),
             StsError::Unavailable { retry_after, .. } => {
                 tracing::warn!(%error, "STS unavailable");

@@ -535,3 +535,139 @@ fn sighup_and_the_reload_command_reload_the_running_server() {
     assert!(status.success(), "{status:?}");
     assert!(!pid_file.exists(), "the pid file is removed at exit");
 }
+
+#[test]
+fn declarative_settings_are_checked_at_load_and_errors_name_the_key() {
+    let tree = example_tree();
+    let config = tree.path().join("config/delegation.toml");
+    let original = std::fs::read_to_string(&config).unwrap();
+    let client = |aws: &str| {
+        format!(
+            "\n[[clients]]\nclient_id = \"decl\"\n[clients.aws]\nrole = \"arn:aws:iam::123456789012:role/r\"\nprincipal = \"arn:aws:iam::123456789012:saml-provider/p\"\n{aws}\n"
+        )
+    };
+    let cases = [
+        (
+            "[[clients.aws.role_rules]]\nclaim = \"g\"\nequals = \"a\"\ncontains = \"b\"\nrole = \"arn:aws:iam::123456789012:role/x\"",
+            "clients[1].aws.role_rules[0]",
+        ),
+        (
+            "[[clients.aws.role_rules]]\nclaim = \"g\"\nmatches = \"(\"\nrole = \"arn:aws:iam::123456789012:role/x\"",
+            "clients[1].aws.role_rules[0].matches",
+        ),
+        (
+            "[[clients.aws.role_rules]]\nclaim = \"g\"\nequals = \"a\"\nrole = \"not an arn\"",
+            "clients[1].aws.role_rules[0].role",
+        ),
+        ("no_match = \"maybe\"", "clients[1].aws.no_match"),
+        (
+            "transitive_tag_keys = [\"team\"]",
+            "clients[1].aws.transitive_tag_keys[0]",
+        ),
+        (
+            "[clients.aws.session_tags]\n\"bad key!\" = \"c\"",
+            "clients[1].aws.session_tags.bad key!",
+        ),
+        (
+            "[clients.aws.session_tags]\nteam = \"t\"\nTEAM = \"u\"",
+            "clients[1].aws.session_tags",
+        ),
+        (
+            "session_policy = 'not json'",
+            "clients[1].aws.session_policy",
+        ),
+        (
+            "session_policy = '{\"a\":\"${claims.sub\"}'",
+            "clients[1].aws.session_policy",
+        ),
+        (
+            "policy_arns = [\"arn:aws:iam::123456789012:role/r\"]",
+            "clients[1].aws.policy_arns[0]",
+        ),
+    ];
+    for (aws, key) in cases {
+        std::fs::write(&config, original.clone() + &client(aws)).unwrap();
+        let out = run(&["check-config"], &config, &[]);
+        assert!(!out.status.success(), "accepted: {aws}");
+        assert!(
+            text(&out).contains(key),
+            "{aws}: error does not name {key}: {}",
+            text(&out)
+        );
+    }
+    let good = "session_policy = '{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::b/${claims.sub}/*\"}]}'";
+    std::fs::write(&config, original + &client(good)).unwrap();
+    let out = run(&["check-config"], &config, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("session_policy=") && text(&out).contains("with sample values"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn the_explain_command_prints_each_step_from_the_local_configuration() {
+    use jsonwebtoken::{Algorithm, EncodingKey, Header, jwk};
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    let out = Command::new(BIN)
+        .args(["keygen", "--out", keys.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let (issuer_key, _) = delegation_server::saml::generate_key_and_certificate("issuer").unwrap();
+    let key = EncodingKey::from_rsa_pem(issuer_key.as_bytes()).unwrap();
+    let mut public = jwk::Jwk::from_encoding_key(&key, Algorithm::RS256).unwrap();
+    public.common.key_id = Some("k1".into());
+    std::fs::write(
+        dir.path().join("jwks.json"),
+        serde_json::json!({ "keys": [public] }).to_string(),
+    )
+    .unwrap();
+    let config = dir.path().join("delegation.toml");
+    std::fs::write(
+        &config,
+        r#"
+[saml]
+issuer = "urn:explain.test"
+signing_key = "keys/saml.key"
+signing_cert = "keys/saml.crt"
+[[issuers]]
+issuer = "https://issuer.test/"
+keys_file = "jwks.json"
+[[clients]]
+client_id = "app"
+[clients.aws]
+role = "arn:aws:iam::123456789012:role/default"
+principal = "arn:aws:iam::123456789012:saml-provider/p"
+[[clients.aws.role_rules]]
+claim = "groups"
+contains = "admins"
+role = "arn:aws:iam::123456789012:role/admin"
+"#,
+    )
+    .unwrap();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let claims = serde_json::json!({"iss": "https://issuer.test/", "aud": "app", "sub": "auth0|cli", "iat": now, "exp": now + 300, "groups": ["admins"]});
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some("k1".into());
+    let token = jsonwebtoken::encode(&header, &claims, &key).unwrap();
+    let token_file = dir.path().join("token.txt");
+    std::fs::write(&token_file, &token).unwrap();
+
+    let out = run(
+        &["explain", "--token", token_file.to_str().unwrap()],
+        &config,
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["outcome"], "ok");
+    assert_eq!(report["starting_role"]["chosen_by"], "role_rules[0]");
+    assert_eq!(
+        report["result"]["role"],
+        "arn:aws:iam::123456789012:role/admin"
+    );
+    assert!(!text(&out).contains(&token), "the token is echoed");
+}

@@ -169,6 +169,8 @@ impl Call {
             principal: &self.principal,
             saml_response_xml: SAML,
             duration_seconds: 3600,
+            policy: None,
+            policy_arns: &[],
         }
     }
 }

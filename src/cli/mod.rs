@@ -1,5 +1,6 @@
 //! The command line (DESIGN §8).
 
+mod explain;
 mod reload;
 mod try_rule;
 
@@ -62,6 +63,20 @@ pub enum Command {
         #[arg(long)]
         target: Option<String>,
     },
+    /// Show step by step what /delegation would do for an id_token (token checks, role
+    /// rules, what each rule changed, the final settings and SAML attributes). Nothing is
+    /// signed and STS is not called.
+    Explain {
+        /// A file holding the id_token.
+        #[arg(long)]
+        token: PathBuf,
+        /// The calling client (may be left out when only one is configured).
+        #[arg(long)]
+        client: Option<String>,
+        /// The target client (default: the calling client).
+        #[arg(long)]
+        target: Option<String>,
+    },
     /// Ask the running server to reload its configuration (sends it SIGHUP).
     Reload {
         /// The server's process ID; by default read from `server.pid_file`.
@@ -88,6 +103,18 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         } => keygen(&out, &common_name, force),
         Command::Metadata { client } => metadata(&cli.config, client.as_deref()),
         Command::Reload { pid } => reload::send(&cli.config, pid),
+        Command::Explain {
+            token,
+            client,
+            target,
+        } => {
+            telemetry::init(false, "warn");
+            let app = load_app(&cli.config)?;
+            let report =
+                explain::explain(&app, &token, client.as_deref(), target.as_deref()).await?;
+            println!("{report}");
+            Ok(())
+        }
         Command::TryRule {
             user,
             client,
@@ -171,6 +198,24 @@ fn summary(s: &Settings, key_bits: usize) -> String {
             c.client_id,
             c.allowed_callers.len()
         );
+        if let Some(aws) = &c.aws {
+            let mut extras = Vec::new();
+            if !aws.role_rules.is_empty() {
+                extras.push(format!("role_rules={}", aws.role_rules.len()));
+            }
+            if !aws.session_tags.is_empty() {
+                extras.push(format!("session_tags={}", aws.session_tags.len()));
+            }
+            if let Some(policy) = &aws.session_policy {
+                extras.push(format!(
+                    "session_policy={} characters with sample values (AWS limit 2048)",
+                    policy.sample_length()
+                ));
+            }
+            if !extras.is_empty() {
+                out += &format!("    {}\n", extras.join(" "));
+            }
+        }
     }
     let names: Vec<&str> = s.rules.files.iter().map(|(n, _)| n.as_str()).collect();
     out += &match names.len() {

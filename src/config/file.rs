@@ -26,6 +26,14 @@ pub struct FileConfig {
     pub outbound: OutboundSection,
     #[serde(default)]
     pub audit: AuditSection,
+    #[serde(default)]
+    pub admin: AdminSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdminSection {
+    pub token_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -251,6 +259,41 @@ pub struct AwsSection {
     pub saml_issuer: Option<String>,
     #[serde(default)]
     pub audience: Option<String>,
+    #[serde(default)]
+    pub role_rules: Vec<RoleRuleSection>,
+    #[serde(default)]
+    pub no_match: Option<String>,
+    #[serde(default)]
+    pub session_tags: BTreeMap<String, String>,
+    #[serde(default)]
+    pub transitive_tag_keys: Vec<String>,
+    #[serde(default)]
+    pub source_identity: Option<String>,
+    #[serde(default)]
+    pub session_policy: Option<String>,
+    #[serde(default = "default_policy_forbidden")]
+    pub session_policy_forbidden: String,
+    #[serde(default)]
+    pub policy_arns: Vec<String>,
+}
+
+fn default_policy_forbidden() -> String {
+    "*?:/".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleRuleSection {
+    pub claim: String,
+    #[serde(default)]
+    pub equals: Option<String>,
+    #[serde(default)]
+    pub contains: Option<String>,
+    #[serde(default)]
+    pub matches: Option<String>,
+    pub role: String,
+    #[serde(default)]
+    pub principal: Option<String>,
 }
 
 fn default_lifetime() -> u32 {

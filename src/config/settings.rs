@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::domain::role_rule::RoleRule;
+use crate::domain::session::PolicyTemplate;
 use crate::domain::{PrincipalArn, Region, RoleArn};
 use crate::ops::AuditTarget;
 use crate::roots::CaRoots;
@@ -24,6 +26,8 @@ pub struct Settings {
     pub outbound: OutboundSettings,
     /// Where audit records go; `None`: no audit log.
     pub audit: Option<AuditTarget>,
+    /// The bearer token of the admin endpoints (`POST /delegation/explain`); `None`: off.
+    pub admin_token: Option<Secret>,
 }
 
 impl Settings {
@@ -168,6 +172,27 @@ pub struct AwsDefaults {
     pub allowed_request_roles: Vec<(RoleArn, PrincipalArn)>,
     pub saml_issuer: Option<String>,
     pub audience: Option<String>,
+    /// Declarative role rules, tried in order before the JavaScript rules.
+    pub role_rules: Vec<RoleRule>,
+    /// What happens when role rules exist and none matches.
+    pub no_match: NoMatch,
+    /// Session tag key → the claim its value comes from.
+    pub session_tags: Vec<(String, String)>,
+    pub transitive_tag_keys: Vec<String>,
+    /// The claim `SourceIdentity` comes from.
+    pub source_identity: Option<String>,
+    pub session_policy: Option<PolicyTemplate>,
+    /// Managed policies passed as `PolicyArns` (ARNs, checked).
+    pub policy_arns: Vec<String>,
+}
+
+/// `clients.aws.no_match`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoMatch {
+    /// 403 `unauthorized`.
+    Deny,
+    /// The client's configured role.
+    Default,
 }
 
 /// A secret (bytes by default) that never shows in `Debug` output or logs.

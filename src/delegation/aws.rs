@@ -5,6 +5,8 @@
 use serde_json::{Map, Value, json};
 
 use super::DelegationRequest;
+use super::choice::{Choice, choose};
+use super::session::{self, Session};
 use crate::config::AwsDefaults;
 use crate::domain::{PrincipalArn, Region, RoleArn};
 use crate::error::ApiError;
@@ -20,11 +22,16 @@ pub struct ResolvedAws {
     pub mappings: Mappings,
     pub saml_issuer: Option<String>,
     pub audience: Option<String>,
+    /// Session tags, `TransitiveTagKeys`, `SourceIdentity`, and the session policies.
+    pub session: Session,
 }
 
 /// The settings before rules run: what `context.addonConfiguration.aws` starts as.
 #[derive(Debug, Clone)]
-pub struct AwsPrefill {
+pub struct AwsPrefill<'a> {
+    defaults: &'a AwsDefaults,
+    /// How the starting role was chosen.
+    pub choice: Choice,
     role: Option<RoleArn>,
     principal: Option<PrincipalArn>,
     region: Option<Region>,
@@ -34,30 +41,19 @@ pub struct AwsPrefill {
     audience: Option<String>,
 }
 
-impl AwsPrefill {
-    pub fn new(defaults: &AwsDefaults, req: &DelegationRequest) -> Result<Self, ApiError> {
-        let (role, principal) = match (&req.role, &req.principal) {
-            (None, None) => (defaults.role.clone(), defaults.principal.clone()),
-            (Some(role), Some(principal)) => {
-                let pair = defaults
-                    .allowed_request_roles
-                    .iter()
-                    .find(|(r, p)| r.as_str() == role && p.as_str() == principal);
-                let Some((r, p)) = pair else {
-                    return Err(ApiError::InvalidRequest(format!(
-                        "the role/principal pair is not allowed for client `{}`; set them in its configuration",
-                        req.target
-                    )));
-                };
-                (Some(r.clone()), Some(p.clone()))
-            }
-            _ => {
-                return Err(ApiError::InvalidRequest(
-                    "`role` and `principal` must be given together".into(),
-                ));
-            }
-        };
+impl<'a> AwsPrefill<'a> {
+    /// The starting settings: the target's, with the role chosen by the request (through
+    /// the allowlist) or the role rules, which read the verified `claims`.
+    pub fn new(
+        defaults: &'a AwsDefaults,
+        req: &DelegationRequest,
+        claims: &Map<String, Value>,
+    ) -> Result<Self, ApiError> {
+        let choice = choose(defaults, req, claims)?;
+        let (role, principal) = (choice.role.clone(), choice.principal.clone());
         Ok(Self {
+            defaults,
+            choice,
             role,
             principal,
             region: defaults.region.clone(),
@@ -81,6 +77,7 @@ impl AwsPrefill {
         let mut aws = json!({
             "lifetime_in_seconds": self.lifetime_in_seconds,
             "mappings": mappings,
+            "tags": {},
         });
         let mut put = |key: &str, value: Option<String>| {
             if let (Some(v), Some(obj)) = (value, aws.as_object_mut()) {
@@ -94,8 +91,15 @@ impl AwsPrefill {
     }
 
     /// The final settings: every key rules set in `aws` (an object, when rules ran)
-    /// replaces the prefilled value; keys they removed fall back to it.
-    pub fn resolve(self, aws: Option<&Value>, target: &str) -> Result<ResolvedAws, ApiError> {
+    /// replaces the prefilled value; keys they removed fall back to it. The session tags,
+    /// source identity and policy come from `user` (the claims after rules) and the tags
+    /// rules set.
+    pub fn resolve(
+        self,
+        aws: Option<&Value>,
+        target: &str,
+        user: &Map<String, Value>,
+    ) -> Result<ResolvedAws, ApiError> {
         let set = match aws {
             None => RuleValues(None),
             Some(Value::Object(map)) => RuleValues(Some(map)),
@@ -138,6 +142,7 @@ impl AwsPrefill {
             mappings: set.mappings()?.unwrap_or(self.mappings),
             saml_issuer: self.saml_issuer,
             audience: self.audience,
+            session: session::resolve(self.defaults, user, set.get("tags"))?,
         })
     }
 }

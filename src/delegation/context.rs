@@ -73,6 +73,7 @@ pub async fn run_rules(
     rules: &RulesEngine,
     user: Map<String, Value>,
     context: Map<String, Value>,
+    trace: bool,
     event: &mut DelegationEvent,
 ) -> Result<RulesOutput, ApiError> {
     if rules.is_empty() {
@@ -80,10 +81,15 @@ pub async fn run_rules(
             user,
             context,
             decided_by: None,
+            changes: Vec::new(),
         });
     }
     let started = std::time::Instant::now();
-    let result = rules.run(user, context).await;
+    let result = if trace {
+        rules.run_traced(user, context).await
+    } else {
+        rules.run(user, context).await
+    };
     let failure = result
         .as_ref()
         .err()

@@ -1,15 +1,21 @@
 //! One delegation, from checked parameters to STS credentials (DESIGN §1).
 
 mod aws;
+mod choice;
 mod context;
+mod explain;
 mod request;
+mod session;
 
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
 pub use aws::{AwsPrefill, ResolvedAws};
+pub use choice::{Choice, Chooser};
+pub use explain::explain;
 pub use request::{DelegationRequest, Params, RequestInfo};
+pub use session::Session;
 
 use crate::app::App;
 use crate::config::Client;
@@ -42,6 +48,8 @@ pub struct Prepared {
     pub aws: ResolvedAws,
     pub user: Map<String, Value>,
     pub attributes: Vec<SamlAttribute>,
+    /// What each rule changed, when traced.
+    pub rule_changes: Vec<crate::rules::RuleChange>,
 }
 
 /// Runs the whole flow for an already-parsed request.
@@ -81,10 +89,14 @@ pub async fn delegate(
 
     let target = req.target(caller, clients)?;
     req.check_origin(caller, &app.settings.server)?;
-    let prefill = AwsPrefill::new(req.aws_defaults(target)?, req)?;
+    let prefill = AwsPrefill::new(req.aws_defaults(target)?, req, &claims).inspect_err(|e| {
+        if matches!(e, ApiError::Unauthorized(_)) {
+            event.decided_by = Some("role_rules".to_owned());
+        }
+    })?;
     let parties = Parties { caller, target };
     let verified = VerifiedUser { subject, claims };
-    let prepared = prepare(app, req, parties, prefill, verified, event).await?;
+    let prepared = prepare(app, req, parties, prefill, verified, false, event).await?;
     let partition = prepared.aws.role.partition();
     let aws = &prepared.aws;
     let params = ResponseParams {
@@ -108,6 +120,8 @@ pub async fn delegate(
         principal: &aws.principal,
         saml_response_xml: &xml,
         duration_seconds: aws.lifetime_in_seconds,
+        policy: aws.session.policy.as_deref(),
+        policy_arns: &aws.session.policy_arns,
     };
     Ok(app.sts.assume_role_with_saml(&call, deadline).await?)
 }
@@ -118,41 +132,51 @@ pub async fn prepare(
     app: &App,
     req: &DelegationRequest,
     parties: Parties<'_>,
-    prefill: AwsPrefill,
+    prefill: AwsPrefill<'_>,
     verified: VerifiedUser,
+    trace: bool,
     event: &mut DelegationEvent,
 ) -> Result<Prepared, ApiError> {
     let user_id = verified.subject.to_string();
     let user = context::user_from_claims(verified.claims, &user_id);
     let rule_context = context::rule_context(req, parties, &prefill);
-    let ran = context::run_rules(&app.rules, user, rule_context, event).await?;
+    let ran = context::run_rules(&app.rules, user, rule_context, trace, event).await?;
     let (mut user, rule_context) = (ran.user, ran.context);
 
-    let aws = prefill.resolve(context::aws_from_context(&rule_context), &req.target)?;
+    let chooser = prefill.choice.by;
+    let aws = prefill.resolve(context::aws_from_context(&rule_context), &req.target, &user)?;
     event.role = Some(aws.role.to_string());
     event.principal = Some(aws.principal.to_string());
     event.region = Some(aws.region.to_string());
     event.decided_by = Some(match ran.decided_by {
         Some(rule) => format!("rule:{rule}"),
-        None if req.role.is_some() => "request".to_owned(),
-        None => "configuration".to_owned(),
+        None => chooser.describe(),
     });
     aws.fill_user_defaults(&mut user);
     event.session_name = user
         .get("rolesessionname")
         .and_then(Value::as_str)
         .map(saml::session_name);
-    let attributes = saml::compute_attributes(&user, &aws.mappings).map_err(|e| {
+    let mut attributes = saml::compute_attributes(&user, &aws.mappings).map_err(|e| {
         if e.is_user_data() {
             ApiError::InvalidRequest(format!("the user's claims cannot be sent to AWS: {e}"))
         } else {
             ApiError::Internal(format!("SAML attributes: {e}"))
         }
     })?;
+    let session = &aws.session;
+    attributes.extend(saml::session_attributes(
+        &session.tags,
+        &session.transitive_tag_keys,
+        session.source_identity.as_deref(),
+    ));
+    saml::check_attribute_set(&attributes)
+        .map_err(|e| ApiError::Internal(format!("SAML attributes: {e}")))?;
     Ok(Prepared {
         user_id,
         aws,
         user,
         attributes,
+        rule_changes: ran.changes,
     })
 }

@@ -1,7 +1,10 @@
 //! Typed values parsed once from untrusted or configured text; the rest of the code trusts them.
 
 mod arn;
+pub mod claims;
 mod region;
+pub mod role_rule;
+pub mod session;
 mod subject;
 mod text;
 

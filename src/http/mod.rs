@@ -3,6 +3,7 @@
 pub mod body;
 mod cors;
 mod delegation;
+mod explain;
 mod health;
 mod metadata;
 
@@ -24,6 +25,7 @@ pub fn router(server: Arc<Server>) -> Router {
             "/delegation",
             post(delegation::handle).options(cors::preflight),
         )
+        .route("/delegation/explain", post(explain::handle))
         .route("/samlp/metadata", get(metadata::default_issuer))
         .route("/samlp/metadata/{client_id}", get(metadata::for_client))
         .route("/healthz", get(health::healthz))

@@ -102,6 +102,19 @@ pub struct RulesOutput {
     pub context: Map<String, Value>,
     /// The last rule that changed `context.addonConfiguration.aws.role` or `principal`.
     pub decided_by: Option<String>,
+    /// What each rule changed, when the run was traced (see [`RulesEngine::run_traced`]).
+    pub changes: Vec<RuleChange>,
+}
+
+/// The properties one rule changed, added or removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleChange {
+    /// The rule's file name.
+    pub rule: String,
+    /// Properties of `user`.
+    pub user: Vec<String>,
+    /// Properties of `context.addonConfiguration.aws`.
+    pub aws: Vec<String>,
 }
 
 /// Runs the configured rules; shared by every request (`Send + Sync`).
@@ -172,11 +185,30 @@ impl RulesEngine {
         user: Map<String, Value>,
         context: Map<String, Value>,
     ) -> Result<RulesOutput, RuleFailure> {
+        self.run_with(user, context, false).await
+    }
+
+    /// As [`RulesEngine::run`], also recording what each rule changed (`changes`).
+    pub async fn run_traced(
+        &self,
+        user: Map<String, Value>,
+        context: Map<String, Value>,
+    ) -> Result<RulesOutput, RuleFailure> {
+        self.run_with(user, context, true).await
+    }
+
+    async fn run_with(
+        &self,
+        user: Map<String, Value>,
+        context: Map<String, Value>,
+        trace: bool,
+    ) -> Result<RulesOutput, RuleFailure> {
         let Some(pool) = &self.pool else {
             return Ok(RulesOutput {
                 user,
                 context,
                 decided_by: None,
+                changes: Vec::new(),
             });
         };
         // Also notices stuck workers whose callers stopped waiting.
@@ -186,6 +218,7 @@ impl RulesEngine {
         let job = Job {
             user,
             context,
+            trace,
             ticket: Arc::clone(&ticket),
         };
         if pool.push(job).is_err() {

@@ -266,7 +266,7 @@ fn serve(shared: &Shared, slot: &Slot, sandbox: &mut Option<Sandbox>, job: &Job)
         return;
     };
     slot.enter(shared.limit, Some(&job.ticket));
-    let result = current.run(&job.user, &job.context, &job.ticket.rule);
+    let result = current.run(&job.user, &job.context, job.trace, &job.ticket.rule);
     // Logged here, not by the caller: the line exists even if the caller gave up.
     if let Err(RuleFailure::Failed { rule, reason }) = &result {
         tracing::warn!(target: TRACING_TARGET, rule, reason, "a rule failed");

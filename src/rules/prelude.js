@@ -219,6 +219,31 @@
   // the last rule that changed the role or principal.
   let state = null;
 
+  // For explaining a decision: each own property of `object` as JSON text, and the names
+  // whose text differs between two such snapshots.
+  function keyed(object) {
+    const out = new Map();
+    try {
+      for (const key of Object.keys(object)) {
+        let text;
+        try { text = stringify(object[key]); } catch (e) { text = '[unprintable]'; }
+        out.set(key, text);
+      }
+    } catch (e) { /* not an object: no properties */ }
+    return out;
+  }
+
+  function changed(before, after) {
+    const names = [];
+    for (const [key, text] of after) if (before.get(key) !== text) names.push(key);
+    for (const key of before.keys()) if (!after.has(key)) names.push(key);
+    return names;
+  }
+
+  function awsOf(context) {
+    try { return context.addonConfiguration.aws; } catch (e) { return undefined; }
+  }
+
   // The role and principal a context asks for, as one text (for telling rules apart).
   function choice(context) {
     try {
@@ -230,9 +255,12 @@
   }
 
   return {
-    begin(userJson, contextJson) {
+    begin(userJson, contextJson, trace) {
       consoleOpen = true;
-      state = { user: parse(userJson), context: parse(contextJson), outcome: null, decider: -1 };
+      state = {
+        user: parse(userJson), context: parse(contextJson), outcome: null, decider: -1,
+        trace: trace ? [] : null,
+      };
     },
 
     // Calls rule `index`; its callback records the outcome and tells the host.
@@ -242,6 +270,7 @@
       current = index;
       st.outcome = null;
       const before = choice(st.context);
+      const snapshot = st.trace === null ? null : [keyed(st.user), keyed(awsOf(st.context))];
       const callback = function (err, user, context) {
         if (called) {
           host.log('second-callback', index, '');
@@ -258,6 +287,13 @@
           if (user !== undefined) st.user = user;
           if (context !== undefined) st.context = context;
           if (choice(st.context) !== before) st.decider = index;
+          if (snapshot !== null) {
+            st.trace.push({
+              rule: index,
+              user: changed(snapshot[0], keyed(st.user)),
+              aws: changed(snapshot[1], keyed(awsOf(st.context))),
+            });
+          }
           st.outcome = ['ok', ''];
         }
         host.settled(index);
@@ -283,7 +319,8 @@
     },
 
     finish() {
-      return [stringify(state.user), stringify(state.context), String(state.decider)];
+      const trace = state.trace === null ? '' : stringify(state.trace);
+      return [stringify(state.user), stringify(state.context), String(state.decider), trace];
     },
 
     end() {

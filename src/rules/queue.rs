@@ -66,6 +66,8 @@ impl Ticket {
 pub(crate) struct Job {
     pub(crate) user: Map<String, Value>,
     pub(crate) context: Map<String, Value>,
+    /// Record what each rule changed (for explaining a decision).
+    pub(crate) trace: bool,
     pub(crate) ticket: Arc<Ticket>,
 }
 

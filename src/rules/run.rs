@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use super::realm::CONSOLE_BUDGET_BYTES;
 use super::sandbox::Sandbox;
 use super::thrown::Thrown;
-use super::{RuleFailure, RulesOutput};
+use super::{RuleChange, RuleFailure, RulesOutput};
 
 /// After a request, leftover promise jobs get this long (at most the rule timeout)…
 const TIDY_TIME: Duration = Duration::from_millis(50);
@@ -29,10 +29,11 @@ impl Sandbox {
         &mut self,
         user: &Map<String, Value>,
         context: &Map<String, Value>,
+        trace: bool,
         progress: &AtomicUsize,
     ) -> Result<RulesOutput, RuleFailure> {
         self.shared.console_left.set(Some(CONSOLE_BUDGET_BYTES));
-        self.run_all(user, context, progress)
+        self.run_all(user, context, trace, progress)
     }
 
     /// After the reply: lets leftover promise jobs finish, then clears timers and the
@@ -79,6 +80,7 @@ impl Sandbox {
         &mut self,
         user: &Map<String, Value>,
         context: &Map<String, Value>,
+        trace: bool,
         progress: &AtomicUsize,
     ) -> Result<RulesOutput, RuleFailure> {
         let (user, context) = match (serde_json::to_string(user), serde_json::to_string(context)) {
@@ -87,7 +89,7 @@ impl Sandbox {
         };
         self.arm();
         self.call(0, |_, i, _| {
-            method(&i, "begin")?.call::<_, ()>((user, context))
+            method(&i, "begin")?.call::<_, ()>((user, context, trace))
         })
         .map_err(|reason| {
             self.failed(0, format!("could not load the user and context: {reason}"))
@@ -189,10 +191,28 @@ impl Sandbox {
             .get(2)
             .and_then(Option::as_deref)
             .and_then(|t| t.parse::<usize>().ok());
+        let changes = texts
+            .get(3)
+            .and_then(Option::as_deref)
+            .filter(|t| !t.is_empty())
+            .and_then(|t| serde_json::from_str::<Vec<Value>>(t).ok())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|step| RuleChange {
+                rule: step["rule"]
+                    .as_u64()
+                    .and_then(|i| usize::try_from(i).ok())
+                    .map(|i| self.file(i).to_owned())
+                    .unwrap_or_default(),
+                user: names(&step["user"]),
+                aws: names(&step["aws"]),
+            })
+            .collect();
         Ok(RulesOutput {
             user: parse(texts.first(), "user")?,
             context: parse(texts.get(1), "context")?,
             decided_by: decider.map(|i| self.file(i).to_owned()),
+            changes,
         })
     }
 
@@ -289,6 +309,19 @@ impl Sandbox {
             reason,
         }
     }
+}
+
+/// The strings of a JSON array.
+fn names(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// One of the prelude's internal functions.

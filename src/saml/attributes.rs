@@ -3,6 +3,7 @@
 use serde_json::{Map, Value};
 
 use super::aws_attributes;
+use crate::domain::claims::{lookup, scalar_text};
 
 /// One SAML attribute: its `Name` and its `AttributeValue`s, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,17 +120,39 @@ pub fn compute_attributes(
     Ok(attributes)
 }
 
-/// The property's value, or `None` if it is missing or `null`.
-fn lookup<'a>(user: &'a Map<String, Value>, property: &str) -> Option<&'a Value> {
-    let value = match user.get(property) {
-        Some(value) => value,
-        None => {
-            let mut parts = property.split('.');
-            let first = user.get(parts.next()?)?;
-            parts.try_fold(first, |value, part| value.as_object()?.get(part))?
-        }
-    };
-    (!value.is_null()).then_some(value)
+/// The attributes that carry session tags (`PrincipalTag:<key>`), which of them are
+/// transitive (`TransitiveTagKeys`) and the source identity, already checked.
+pub fn session_attributes(
+    tags: &[(String, String)],
+    transitive: &[String],
+    source_identity: Option<&str>,
+) -> Vec<SamlAttribute> {
+    let mut out: Vec<SamlAttribute> = tags
+        .iter()
+        .map(|(key, value)| SamlAttribute {
+            name: format!("{}{key}", aws_attributes::PRINCIPAL_TAG_ATTRIBUTE),
+            values: vec![value.clone()],
+        })
+        .collect();
+    if !transitive.is_empty() {
+        out.push(SamlAttribute {
+            name: aws_attributes::TRANSITIVE_TAG_KEYS.to_owned(),
+            values: transitive.to_vec(),
+        });
+    }
+    if let Some(identity) = source_identity {
+        out.push(SamlAttribute {
+            name: aws_attributes::SOURCE_IDENTITY.to_owned(),
+            values: vec![identity.to_owned()],
+        });
+    }
+    out
+}
+
+/// Checks a whole set of attributes together: at most 50 tags, single-valued AWS
+/// attributes present once.
+pub fn check_attribute_set(attributes: &[SamlAttribute]) -> Result<(), AttributeError> {
+    aws_attributes::check_together(attributes)
 }
 
 /// The text values of a property, or `None` if it holds something without a text form.
@@ -141,15 +164,6 @@ fn values_of(value: &Value) -> Option<Vec<String>> {
             .map(scalar_text)
             .collect(),
         other => scalar_text(other).map(|text| vec![text]),
-    }
-}
-
-fn scalar_text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(text) => Some(text.clone()),
-        Value::Number(number) => Some(number.to_string()),
-        Value::Bool(flag) => Some(flag.to_string()),
-        Value::Null | Value::Array(_) | Value::Object(_) => None,
     }
 }
 

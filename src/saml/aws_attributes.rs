@@ -2,10 +2,7 @@
 //! STS refuses an assertion with an invalid one (`InvalidIdentityToken`); catching it here
 //! gives the operator a message naming the attribute instead of a failed AWS call.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
+use crate::domain::session::is_tag_text;
 use crate::domain::{PrincipalArn, RoleArn};
 
 use super::session_name::{is_session_name_char, session_name};
@@ -15,22 +12,16 @@ const AWS_PREFIX: &str = "https://aws.amazon.com/SAML/Attributes/";
 pub(crate) const ROLE: &str = "https://aws.amazon.com/SAML/Attributes/Role";
 pub(crate) const ROLE_SESSION_NAME: &str = "https://aws.amazon.com/SAML/Attributes/RoleSessionName";
 const PRINCIPAL_TAG: &str = "PrincipalTag:";
+pub(crate) const PRINCIPAL_TAG_ATTRIBUTE: &str =
+    "https://aws.amazon.com/SAML/Attributes/PrincipalTag:";
+pub(crate) const TRANSITIVE_TAG_KEYS: &str =
+    "https://aws.amazon.com/SAML/Attributes/TransitiveTagKeys";
+pub(crate) const SOURCE_IDENTITY: &str = "https://aws.amazon.com/SAML/Attributes/SourceIdentity";
 
 const MAX_PRINCIPAL_TAGS: usize = 50;
 const MAX_TAG_KEY_CHARS: usize = 128;
 const MAX_TAG_VALUE_CHARS: usize = 256;
 const SESSION_DURATION_SECONDS: std::ops::RangeInclusive<u32> = 900..=43200;
-
-/// Characters AWS allows in session tag keys and values: letters, separators (spaces),
-/// numbers, and `_ . : / = + - @`.
-static TAG_TEXT: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$").ok());
-
-/// Whether `text` holds only characters AWS allows in a session tag key or value.
-pub(crate) fn is_tag_text(text: &str) -> bool {
-    // The pattern is a constant; were it ever refused, every tag is refused too.
-    TAG_TEXT.as_ref().is_some_and(|re| re.is_match(text))
-}
 
 /// Checks (or, for `RoleSessionName`, repairs) the values of one attribute, mapped from
 /// user property `property`. Attributes outside the AWS namespace, and AWS ones without

@@ -12,13 +12,14 @@ mod aws_attributes;
 mod keygen;
 mod metadata;
 mod response;
-mod session_name;
+pub(crate) mod session_name;
 mod signature;
 mod signer;
 mod xml;
 
 pub use attributes::{
-    AttributeError, Mappings, SamlAttribute, compute_attributes, default_mappings,
+    AttributeError, Mappings, SamlAttribute, check_attribute_set, compute_attributes,
+    default_mappings, session_attributes,
 };
 pub use keygen::generate_key_and_certificate;
 pub use metadata::metadata_xml;

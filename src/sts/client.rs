@@ -275,6 +275,8 @@ mod tests {
                 principal: &principal,
                 saml_response_xml: "<secret-assertion/>",
                 duration_seconds: 900,
+                policy: None,
+                policy_arns: &[],
             }
         );
         assert!(!shown.contains("secret-assertion"), "{shown}");

@@ -87,6 +87,10 @@ pub struct AssumeRoleWithSaml<'a> {
     pub saml_response_xml: &'a str,
     /// Session lifetime; STS accepts 900–43200 and refuses others with `ValidationError`.
     pub duration_seconds: u32,
+    /// An inline session policy (JSON), sent as `Policy`.
+    pub policy: Option<&'a str>,
+    /// Managed session policies, sent as `PolicyArns.member.N.arn`.
+    pub policy_arns: &'a [String],
 }
 
 impl fmt::Debug for AssumeRoleWithSaml<'_> {

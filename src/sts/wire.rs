@@ -9,14 +9,20 @@ use super::{AssumeRoleWithSaml, MAX_REPLY_BYTES};
 /// The form STS expects; the assertion is standard base64 without line breaks.
 pub(super) fn form_body(req: &AssumeRoleWithSaml<'_>) -> String {
     let assertion = STANDARD.encode(req.saml_response_xml.as_bytes());
-    form_urlencoded::Serializer::new(String::new())
-        .append_pair("Action", "AssumeRoleWithSAML")
+    let mut form = form_urlencoded::Serializer::new(String::new());
+    form.append_pair("Action", "AssumeRoleWithSAML")
         .append_pair("Version", "2011-06-15")
         .append_pair("RoleArn", req.role.as_str())
         .append_pair("PrincipalArn", req.principal.as_str())
         .append_pair("SAMLAssertion", &assertion)
-        .append_pair("DurationSeconds", &req.duration_seconds.to_string())
-        .finish()
+        .append_pair("DurationSeconds", &req.duration_seconds.to_string());
+    if let Some(policy) = req.policy {
+        form.append_pair("Policy", policy);
+    }
+    for (i, arn) in req.policy_arns.iter().enumerate() {
+        form.append_pair(&format!("PolicyArns.member.{}.arn", i + 1), arn);
+    }
+    form.finish()
 }
 
 /// Reads the body, or `None` once it passes [`MAX_REPLY_BYTES`].
@@ -76,6 +82,8 @@ mod tests {
             principal: &principal,
             saml_response_xml: &xml,
             duration_seconds: 3600,
+            policy: None,
+            policy_arns: &[],
         });
         let pairs: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -90,5 +98,33 @@ mod tests {
         let assertion = get("SAMLAssertion").unwrap();
         assert!(!assertion.contains('\n'));
         assert_eq!(STANDARD.decode(assertion).unwrap(), xml.as_bytes());
+    }
+
+    #[test]
+    fn session_policies_are_sent_when_set() {
+        let region = Region::parse("us-east-1").unwrap();
+        let role = RoleArn::parse("arn:aws:iam::123456789012:role/r").unwrap();
+        let principal = PrincipalArn::parse("arn:aws:iam::123456789012:saml-provider/p").unwrap();
+        let arns = [
+            "arn:aws:iam::aws:policy/ReadOnlyAccess".to_owned(),
+            "arn:aws:iam::123456789012:policy/x".to_owned(),
+        ];
+        let policy = r#"{"Version":"2012-10-17","Statement":[]}"#;
+        let body = form_body(&AssumeRoleWithSaml {
+            region: &region,
+            role: &role,
+            principal: &principal,
+            saml_response_xml: "<x/>",
+            duration_seconds: 900,
+            policy: Some(policy),
+            policy_arns: &arns,
+        });
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("Policy"), Some(policy));
+        assert_eq!(get("PolicyArns.member.1.arn"), Some(arns[0].as_str()));
+        assert_eq!(get("PolicyArns.member.2.arn"), Some(arns[1].as_str()));
     }
 }

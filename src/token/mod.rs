@@ -25,6 +25,13 @@ pub use verify::TokenVerifier;
 /// The verified claims of an id_token, as the token carried them.
 pub type Claims = serde_json::Map<String, serde_json::Value>;
 
+/// The algorithm and key ID a token's header names, when it can be read (for explaining
+/// a verification; nothing is trusted from it).
+pub fn header_summary(token: &str) -> Option<(&'static str, Option<String>)> {
+    let header = header::parse_header(token.split('.').next()?).ok()?;
+    Some((header::alg_name(header.alg), header.kid))
+}
+
 /// Told about every JWKS fetch, for metrics.
 pub trait JwksObserver: Send + Sync + std::fmt::Debug {
     /// A fetch of `issuer`'s JWKS ended, with a usable key set or not.

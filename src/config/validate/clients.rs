@@ -4,10 +4,10 @@ use std::collections::BTreeSet;
 
 use base64::Engine as _;
 
-use super::{Problems, in_range, origins};
-use crate::config::file::{AwsSection, ClientSection};
-use crate::config::settings::{AwsDefaults, Client, Secret};
-use crate::domain::{PrincipalArn, Region, RoleArn};
+use super::aws::aws;
+use super::{Problems, origins};
+use crate::config::file::ClientSection;
+use crate::config::settings::{Client, Secret};
 
 pub(super) fn client(
     c: &ClientSection,
@@ -75,94 +75,5 @@ pub(super) fn client(
         allowed_callers: c.allowed_callers.iter().cloned().collect(),
         cors_origins: c.cors_origins.clone(),
         aws,
-    })
-}
-
-fn aws(a: &AwsSection, key: &str, p: &mut Problems) -> Option<AwsDefaults> {
-    let role = a.role.as_deref().map(RoleArn::parse).transpose();
-    let role = p.check(&format!("{key}.role"), role)?;
-    let principal = a.principal.as_deref().map(PrincipalArn::parse).transpose();
-    let principal = p.check(&format!("{key}.principal"), principal)?;
-    let region = a.region.as_deref().map(Region::parse).transpose();
-    let region = p.check(&format!("{key}.region"), region)?;
-    let partition = role.as_ref().map(|r| r.partition());
-    if let (Some(role_p), Some(principal)) = (partition, &principal)
-        && principal.partition() != role_p
-    {
-        {
-            p.add(
-                &format!("{key}.principal"),
-                format!(
-                    "is in partition {} but the role is in {role_p}",
-                    principal.partition()
-                ),
-            );
-        }
-    }
-    if let (Some(role_p), Some(region)) = (partition, &region)
-        && region.partition() != role_p
-    {
-        {
-            p.add(
-                &format!("{key}.region"),
-                format!(
-                    "`{region}` is in partition {} but the role is in {role_p}",
-                    region.partition()
-                ),
-            );
-        }
-    }
-    in_range(
-        p,
-        &format!("{key}.lifetime_in_seconds"),
-        u64::from(a.lifetime_in_seconds),
-        900,
-        43_200,
-    );
-    if let Some(m) = &a.mappings
-        && m.keys().chain(m.values()).any(|s| s.trim().is_empty())
-    {
-        {
-            p.add(
-                &format!("{key}.mappings"),
-                "attribute names and user properties must not be empty",
-            );
-        }
-    }
-    let mut allowed = Vec::new();
-    for (i, pair) in a.allow_request_roles.iter().enumerate() {
-        let k = format!("{key}.allow_request_roles[{i}]");
-        let r = p.check(&format!("{k}.role"), RoleArn::parse(&pair.role));
-        let pr = p.check(
-            &format!("{k}.principal"),
-            PrincipalArn::parse(&pair.principal),
-        );
-        if let (Some(r), Some(pr)) = (r, pr) {
-            if r.partition() != pr.partition() {
-                p.add(&k, "role and principal are in different partitions");
-            }
-            if let Some(region) = &region
-                && region.partition() != r.partition()
-            {
-                p.add(
-                    &k,
-                    format!("role is not in the partition of region `{region}`"),
-                );
-            }
-            allowed.push((r, pr));
-        }
-    }
-    Some(AwsDefaults {
-        role,
-        principal,
-        region,
-        lifetime_in_seconds: a.lifetime_in_seconds,
-        mappings: a
-            .mappings
-            .as_ref()
-            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
-        allowed_request_roles: allowed,
-        saml_issuer: a.saml_issuer.clone().filter(|s| !s.is_empty()),
-        audience: a.audience.clone().filter(|s| !s.is_empty()),
     })
 }

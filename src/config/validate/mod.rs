@@ -7,14 +7,20 @@ use std::time::Duration;
 use jsonwebtoken::Algorithm;
 use url::Url;
 
+mod aws;
 mod clients;
 mod identity;
 mod issuers;
+mod sections;
+mod server;
+
+use sections::{audit, outbound, saml, sts};
+use server::server;
 
 use clients::client;
 use issuers::issuer;
 
-use super::file::{FileConfig, RulesSection, SamlSection};
+use super::file::{FileConfig, RulesSection};
 use super::settings::*;
 
 /// Problems found so far, each prefixed with the key it concerns.
@@ -108,10 +114,12 @@ pub(super) fn validate(raw: FileConfig, base: &Path) -> Result<Settings, Vec<Str
     );
     let outbound = outbound(&raw, base, &mut p);
     let audit = audit(&raw, base, &mut p);
+    let admin_token = admin_token(&raw, base, &mut p);
     match (server, saml, sts, outbound) {
         (Some(server), Some(saml), Some(sts), Some(outbound)) if p.0.is_empty() => Ok(Settings {
             outbound,
             audit,
+            admin_token,
             rules,
             limits: LimitSettings {
                 per_minute: raw.limits.per_user_per_minute,
@@ -127,218 +135,19 @@ pub(super) fn validate(raw: FileConfig, base: &Path) -> Result<Settings, Vec<Str
     }
 }
 
-fn server(raw: &FileConfig, base: &Path, p: &mut Problems) -> Option<ServerSettings> {
-    let s = &raw.server;
-    let listen = p.check(
-        "server.listen",
-        s.listen
-            .parse()
-            .map_err(|_| format!("`{}` is not an address:port such as 0.0.0.0:8080", s.listen)),
-    );
-    in_range(
-        p,
-        "server.max_body_bytes",
-        s.max_body_bytes as u64,
-        1024,
-        1 << 20,
-    );
-    // hyper needs room for at least 8 KiB of head.
-    in_range(
-        p,
-        "server.max_header_bytes",
-        s.max_header_bytes as u64,
-        8192,
-        1 << 20,
-    );
-    in_range(
-        p,
-        "server.max_token_bytes",
-        s.max_token_bytes as u64,
-        1024,
-        s.max_body_bytes as u64,
-    );
-    in_range(
-        p,
-        "server.request_timeout_ms",
-        s.request_timeout_ms,
-        100,
-        120_000,
-    );
-    let json_logs = match s.log_format.as_str() {
-        "json" => true,
-        "text" => false,
-        other => {
-            p.add(
-                "server.log_format",
-                format!("`{other}` is not one of text, json"),
-            );
-            false
-        }
-    };
-    origins(p, "server.cors_origins", &s.cors_origins);
-    in_range(p, "server.forwarded_hops", s.forwarded_hops as u64, 0, 10);
-    in_range(
-        p,
-        "server.header_read_timeout_ms",
-        s.header_read_timeout_ms,
-        100,
-        600_000,
-    );
-    in_range(
-        p,
-        "server.max_connections",
-        s.max_connections as u64,
-        1,
-        1_000_000,
-    );
-    in_range(
-        p,
-        "server.max_in_flight",
-        s.max_in_flight as u64,
-        1,
-        1_000_000,
-    );
-    in_range(
-        p,
-        "server.readiness_grace_seconds",
-        s.readiness_grace_seconds,
-        0,
-        86_400,
-    );
-    let metrics_listen = match &s.metrics_listen {
-        Some(text) if !text.is_empty() => p.check(
-            "server.metrics_listen",
-            text.parse()
-                .map_err(|_| format!("`{text}` is not an address:port such as 127.0.0.1:9090")),
-        ),
-        _ => None,
-    };
-    let tls = match &s.tls {
-        Some(t) => {
-            let cert = read(p, "server.tls.cert", base, &t.cert);
-            let key = read(p, "server.tls.key", base, &t.key);
-            Some(TlsSettings {
-                cert_pem: cert?,
-                key_pem: Secret::new(key?.into_bytes()),
-            })
-        }
-        None => None,
-    };
-    Some(ServerSettings {
-        tls,
-        pid_file: s.pid_file.as_ref().map(|f| base.join(f)),
-        listen: listen?,
-        max_body_bytes: s.max_body_bytes,
-        max_header_bytes: s.max_header_bytes,
-        max_token_bytes: s.max_token_bytes,
-        request_timeout: Duration::from_millis(s.request_timeout_ms),
-        cors_origins: s.cors_origins.clone(),
-        json_logs,
-        forwarded_hops: s.forwarded_hops,
-        header_read_timeout: Duration::from_millis(s.header_read_timeout_ms),
-        keep_alive: s.keep_alive,
-        max_connections: s.max_connections,
-        max_in_flight: s.max_in_flight,
-        metrics: s.metrics,
-        metrics_listen,
-        readiness_grace: Duration::from_secs(s.readiness_grace_seconds),
-    })
-}
-
-fn saml(s: &SamlSection, base: &Path, p: &mut Problems) -> Option<SamlSettings> {
-    if s.issuer.trim().is_empty() {
+/// `[admin] token_file`: the admin bearer token, trimmed; at least 32 characters.
+fn admin_token(raw: &FileConfig, base: &Path, p: &mut Problems) -> Option<Secret> {
+    let path = raw.admin.token_file.as_ref()?;
+    let text = read(p, "admin.token_file", base, path)?;
+    let token = text.trim();
+    if token.len() < 32 || token.chars().any(char::is_whitespace) {
         p.add(
-            "saml.issuer",
-            "must not be empty (e.g. urn:delegation.example.com)",
+            "admin.token_file",
+            "must hold one token of at least 32 characters, without spaces",
         );
+        return None;
     }
-    // AWS refuses assertions older than five minutes, so longer lifetimes only widen replay.
-    in_range(p, "saml.lifetime_seconds", s.lifetime_seconds, 30, 300);
-    let key = read(p, "saml.signing_key", base, &s.signing_key);
-    let cert = read(p, "saml.signing_cert", base, &s.signing_cert);
-    let next = match &s.next_signing_cert {
-        Some(path) => Some(read(p, "saml.next_signing_cert", base, path)?),
-        None => None,
-    };
-    let sso_url = s
-        .sso_url
-        .clone()
-        .unwrap_or_else(|| "http://localhost/samlp".into());
-    p.check("saml.sso_url", http_url(&sso_url));
-    Some(SamlSettings {
-        issuer: s.issuer.clone(),
-        signing_key_pem: Secret::new(key?.into_bytes()),
-        signing_cert_pem: cert?,
-        next_signing_cert_pem: next,
-        lifetime: Duration::from_secs(s.lifetime_seconds),
-        sso_url,
-    })
-}
-
-/// `"stdout"`, or a file path (relative to the configuration's directory).
-fn audit(raw: &FileConfig, base: &Path, p: &mut Problems) -> Option<crate::ops::AuditTarget> {
-    match raw.audit.path.as_deref() {
-        None | Some("") => None,
-        Some("stdout") => Some(crate::ops::AuditTarget::Stdout),
-        Some(path) if path.ends_with('/') => {
-            p.add(
-                "audit.path",
-                format!("`{path}` names a directory; name a file"),
-            );
-            None
-        }
-        Some(path) => Some(crate::ops::AuditTarget::File(base.join(path))),
-    }
-}
-
-fn outbound(raw: &FileConfig, base: &Path, p: &mut Problems) -> Option<OutboundSettings> {
-    let o = &raw.outbound;
-    let ca_roots = crate::roots::CaRoots::parse(&o.ca_roots);
-    if ca_roots.is_none() {
-        p.add(
-            "outbound.ca_roots",
-            format!(
-                "`{}` is not one of system+bundled, system, bundled",
-                o.ca_roots
-            ),
-        );
-    }
-    let ca_file_pem = match &o.ca_file {
-        Some(path) => Some(read(p, "outbound.ca_file", base, path)?.into_bytes()),
-        None => None,
-    };
-    Some(OutboundSettings {
-        ca_roots: ca_roots?,
-        ca_file_pem,
-    })
-}
-
-fn sts(raw: &FileConfig, p: &mut Problems) -> Option<StsSettings> {
-    let s = &raw.sts;
-    let endpoint = match &s.endpoint {
-        Some(text) if !text.is_empty() => {
-            let url = private_url(text, s.allow_http_endpoint).map_err(|e| {
-                format!("{e}; set sts.allow_http_endpoint = true for an emulator on another host")
-            });
-            Some(p.check("sts.endpoint", url)?)
-        }
-        _ => None,
-    };
-    in_range(p, "sts.timeout_ms", s.timeout_ms, 100, 60_000);
-    in_range(
-        p,
-        "sts.connect_timeout_ms",
-        s.connect_timeout_ms,
-        50,
-        60_000,
-    );
-    in_range(p, "sts.retries", u64::from(s.retries), 0, 10);
-    Some(StsSettings {
-        endpoint,
-        timeout: Duration::from_millis(s.timeout_ms),
-        connect_timeout: Duration::from_millis(s.connect_timeout_ms),
-        retries: s.retries,
-    })
+    Some(Secret::new(token.as_bytes().to_vec()))
 }
 
 pub(super) fn in_range(p: &mut Problems, key: &str, value: u64, min: u64, max: u64) {

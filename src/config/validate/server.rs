@@ -1,0 +1,126 @@
+//! `[server]`: the listener, its limits, TLS, metrics and logs.
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::{Problems, in_range, origins, read};
+use crate::config::file::FileConfig;
+use crate::config::settings::{Secret, ServerSettings, TlsSettings};
+
+pub(super) fn server(raw: &FileConfig, base: &Path, p: &mut Problems) -> Option<ServerSettings> {
+    let s = &raw.server;
+    let listen = p.check(
+        "server.listen",
+        s.listen
+            .parse()
+            .map_err(|_| format!("`{}` is not an address:port such as 0.0.0.0:8080", s.listen)),
+    );
+    in_range(
+        p,
+        "server.max_body_bytes",
+        s.max_body_bytes as u64,
+        1024,
+        1 << 20,
+    );
+    // hyper needs room for at least 8 KiB of head.
+    in_range(
+        p,
+        "server.max_header_bytes",
+        s.max_header_bytes as u64,
+        8192,
+        1 << 20,
+    );
+    in_range(
+        p,
+        "server.max_token_bytes",
+        s.max_token_bytes as u64,
+        1024,
+        s.max_body_bytes as u64,
+    );
+    in_range(
+        p,
+        "server.request_timeout_ms",
+        s.request_timeout_ms,
+        100,
+        120_000,
+    );
+    let json_logs = match s.log_format.as_str() {
+        "json" => true,
+        "text" => false,
+        other => {
+            p.add(
+                "server.log_format",
+                format!("`{other}` is not one of text, json"),
+            );
+            false
+        }
+    };
+    origins(p, "server.cors_origins", &s.cors_origins);
+    in_range(p, "server.forwarded_hops", s.forwarded_hops as u64, 0, 10);
+    in_range(
+        p,
+        "server.header_read_timeout_ms",
+        s.header_read_timeout_ms,
+        100,
+        600_000,
+    );
+    in_range(
+        p,
+        "server.max_connections",
+        s.max_connections as u64,
+        1,
+        1_000_000,
+    );
+    in_range(
+        p,
+        "server.max_in_flight",
+        s.max_in_flight as u64,
+        1,
+        1_000_000,
+    );
+    in_range(
+        p,
+        "server.readiness_grace_seconds",
+        s.readiness_grace_seconds,
+        0,
+        86_400,
+    );
+    let metrics_listen = match &s.metrics_listen {
+        Some(text) if !text.is_empty() => p.check(
+            "server.metrics_listen",
+            text.parse()
+                .map_err(|_| format!("`{text}` is not an address:port such as 127.0.0.1:9090")),
+        ),
+        _ => None,
+    };
+    let tls = match &s.tls {
+        Some(t) => {
+            let cert = read(p, "server.tls.cert", base, &t.cert);
+            let key = read(p, "server.tls.key", base, &t.key);
+            Some(TlsSettings {
+                cert_pem: cert?,
+                key_pem: Secret::new(key?.into_bytes()),
+            })
+        }
+        None => None,
+    };
+    Some(ServerSettings {
+        tls,
+        pid_file: s.pid_file.as_ref().map(|f| base.join(f)),
+        listen: listen?,
+        max_body_bytes: s.max_body_bytes,
+        max_header_bytes: s.max_header_bytes,
+        max_token_bytes: s.max_token_bytes,
+        request_timeout: Duration::from_millis(s.request_timeout_ms),
+        cors_origins: s.cors_origins.clone(),
+        json_logs,
+        forwarded_hops: s.forwarded_hops,
+        header_read_timeout: Duration::from_millis(s.header_read_timeout_ms),
+        keep_alive: s.keep_alive,
+        max_connections: s.max_connections,
+        max_in_flight: s.max_in_flight,
+        metrics: s.metrics,
+        metrics_listen,
+        readiness_grace: Duration::from_secs(s.readiness_grace_seconds),
+    })
+}
