@@ -65,10 +65,7 @@ async fn steps(
         .verifier
         .verify(&req.id_token, &expected, app.clock.now().unix_timestamp())
         .await;
-    let subject = verified
-        .as_ref()
-        .ok()
-        .map(Subject::from_claims);
+    let subject = verified.as_ref().ok().map(Subject::from_claims);
     let failed = match (&verified, &subject) {
         (Err(e), _) => Some((failed_check(e), e.to_string())),
         (Ok(_), Some(Err(e))) => Some(("subject", e.to_string())),

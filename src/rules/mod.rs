@@ -9,6 +9,7 @@
 //! abandoned and replaced (see `pool.rs`).
 
 mod error;
+mod output;
 mod pool;
 mod queue;
 mod realm;

@@ -10,14 +10,12 @@ use serde_json::{Map, Value};
 use super::realm::CONSOLE_BUDGET_BYTES;
 use super::sandbox::Sandbox;
 use super::thrown::Thrown;
-use super::{RuleChange, RuleFailure, RulesOutput};
+use super::{RuleFailure, RulesOutput};
 
 /// After a request, leftover promise jobs get this long (at most the rule timeout)…
 const TIDY_TIME: Duration = Duration::from_millis(50);
 /// …and at most this many jobs; a runtime that still has work is rebuilt.
 const TIDY_JOBS: usize = 10_000;
-/// Longest JSON text of the final user or context read back (checked before parsing).
-const MAX_OUTPUT_BYTES: usize = 1024 * 1024;
 
 impl Sandbox {
     /// Runs every rule in order on the request's user and context, storing the index of
@@ -167,58 +165,9 @@ impl Sandbox {
         }
     }
 
-    /// Serialises the final user and context and reads them back as JSON objects.
-    fn finish(&mut self) -> Result<RulesOutput, RuleFailure> {
-        self.arm();
-        let last = self.names.len().saturating_sub(1);
-        let not_json =
-            |what: &str| format!("left a {what} that cannot be turned into a JSON object");
-        let texts: Vec<Option<String>> = self
-            .call(last, |_, i, _| method(&i, "finish")?.call(()))
-            .map_err(|reason| {
-                self.failed(last, format!("{} ({reason})", not_json("user or context")))
-            })?;
-        if texts.iter().flatten().any(|t| t.len() > MAX_OUTPUT_BYTES) {
-            let reason = "left a user or context larger than 1 MiB".to_owned();
-            return Err(self.failed(last, reason));
-        }
-        let parse = |text: Option<&Option<String>>, what: &str| {
-            text.and_then(Option::as_deref)
-                .and_then(|t| serde_json::from_str::<Map<String, Value>>(t).ok())
-                .ok_or_else(|| self.failed(last, not_json(what)))
-        };
-        let decider = texts
-            .get(2)
-            .and_then(Option::as_deref)
-            .and_then(|t| t.parse::<usize>().ok());
-        let changes = texts
-            .get(3)
-            .and_then(Option::as_deref)
-            .filter(|t| !t.is_empty())
-            .and_then(|t| serde_json::from_str::<Vec<Value>>(t).ok())
-            .unwrap_or_default()
-            .into_iter()
-            .map(|step| RuleChange {
-                rule: step["rule"]
-                    .as_u64()
-                    .and_then(|i| usize::try_from(i).ok())
-                    .map(|i| self.file(i).to_owned())
-                    .unwrap_or_default(),
-                user: names(&step["user"]),
-                aws: names(&step["aws"]),
-            })
-            .collect();
-        Ok(RulesOutput {
-            user: parse(texts.first(), "user")?,
-            context: parse(texts.get(1), "context")?,
-            decided_by: decider.map(|i| self.file(i).to_owned()),
-            changes,
-        })
-    }
-
     /// Runs `f` in the request's realm with the prelude's internals and the compiled
     /// rules; a thrown exception becomes a reason naming what went wrong in rule `index`.
-    fn call<R>(
+    pub(super) fn call<R>(
         &self,
         index: usize,
         f: impl for<'js> FnOnce(
@@ -240,7 +189,7 @@ impl Sandbox {
 
     /// Why JavaScript stopped: the deadline, the memory limit, or a thrown value. The
     /// first two (and engine errors) mark the sandbox dirty; a thrown value does not.
-    fn reason(&self, ctx: &Ctx<'_>, error: rquickjs::Error, index: usize) -> String {
+    pub(super) fn reason(&self, ctx: &Ctx<'_>, error: rquickjs::Error, index: usize) -> String {
         let thrown = match error {
             rquickjs::Error::Exception => Some(Thrown::examine(&ctx.catch(), self.file(index))),
             _ => None,
@@ -289,7 +238,7 @@ impl Sandbox {
     }
 
     /// Starts the clock for one step (a rule, or loading and reading back the objects).
-    fn arm(&self) -> Instant {
+    pub(super) fn arm(&self) -> Instant {
         let deadline = Instant::now() + self.timeout;
         self.shared.deadline.set(Some(deadline));
         deadline
@@ -299,11 +248,11 @@ impl Sandbox {
         format!("timed out after {} ms", self.timeout.as_millis())
     }
 
-    fn file(&self, index: usize) -> &str {
+    pub(super) fn file(&self, index: usize) -> &str {
         self.names.get(index).map_or("", String::as_str)
     }
 
-    fn failed(&self, index: usize, reason: String) -> RuleFailure {
+    pub(super) fn failed(&self, index: usize, reason: String) -> RuleFailure {
         RuleFailure::Failed {
             rule: self.file(index).to_owned(),
             reason,
@@ -311,20 +260,7 @@ impl Sandbox {
     }
 }
 
-/// The strings of a JSON array.
-fn names(value: &Value) -> Vec<String> {
-    value
-        .as_array()
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// One of the prelude's internal functions.
-fn method<'js>(internals: &Object<'js>, name: &str) -> rquickjs::Result<Function<'js>> {
+pub(super) fn method<'js>(internals: &Object<'js>, name: &str) -> rquickjs::Result<Function<'js>> {
     internals.get(name)
 }

@@ -21,19 +21,19 @@ use super::{Claims, Expected, IssuerConfig, KeySource, TokenError};
 /// all methods take `&self` and are safe to call concurrently.
 #[derive(Debug)]
 pub struct TokenVerifier {
-    issuers: HashMap<String, Issuer>,
+    pub(super) issuers: HashMap<String, Issuer>,
     max_token_bytes: usize,
 }
 
 #[derive(Debug)]
-struct Issuer {
+pub(super) struct Issuer {
     algorithms: Vec<Algorithm>,
     leeway_seconds: u64,
-    keys: Keys,
+    pub(super) keys: Keys,
 }
 
 #[derive(Debug)]
-enum Keys {
+pub(super) enum Keys {
     Static(Arc<KeySet>),
     Jwks(Arc<JwksCache>),
 }
@@ -84,36 +84,6 @@ impl TokenVerifier {
             }
         }
         self
-    }
-
-    /// For each issuer (sorted), whether keys are at hand now (nothing is fetched), or why
-    /// not.
-    pub fn key_status(&self) -> Vec<(String, Result<(), String>)> {
-        let mut status: Vec<_> = self
-            .issuers
-            .iter()
-            .map(|(name, issuer)| {
-                let ready = match &issuer.keys {
-                    Keys::Jwks(cache) => cache.status(),
-                    Keys::Static(set) if set.signing_key_count() > 0 => Ok(()),
-                    Keys::Static(_) => Err("no usable signing keys are configured".to_owned()),
-                };
-                (name.clone(), ready)
-            })
-            .collect();
-        status.sort_by(|a, b| a.0.cmp(&b.0));
-        status
-    }
-
-    /// Starts fetching, in the background, the JWKS of every issuer that has none yet,
-    /// retrying with a short backoff until it succeeds (see `warm.rs`), so the first
-    /// request after an issuer comes back finds its keys.
-    pub fn warm_up(&self) {
-        for issuer in self.issuers.values() {
-            if let Keys::Jwks(cache) = &issuer.keys {
-                super::warm::start(cache);
-            }
-        }
     }
 
     /// Verifies `token` as an id_token for `expected`, at time `now_unix` (seconds since

@@ -6,6 +6,10 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+mod server;
+
+pub use server::ServerSection;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
@@ -92,59 +96,6 @@ impl Default for RulesSection {
             memory_limit_mb: 32,
             workers: 0,
             configuration: serde_json::Map::new(),
-        }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ServerSection {
-    pub listen: String,
-    pub max_body_bytes: usize,
-    pub max_header_bytes: usize,
-    pub max_token_bytes: usize,
-    pub request_timeout_ms: u64,
-    pub cors_origins: Vec<String>,
-    pub log_format: String,
-    pub forwarded_hops: usize,
-    pub header_read_timeout_ms: u64,
-    pub keep_alive: bool,
-    pub max_connections: usize,
-    pub max_in_flight: usize,
-    pub metrics: bool,
-    pub metrics_listen: Option<String>,
-    pub readiness_grace_seconds: u64,
-    pub tls: Option<TlsSection>,
-    pub pid_file: Option<PathBuf>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TlsSection {
-    pub cert: PathBuf,
-    pub key: PathBuf,
-}
-
-impl Default for ServerSection {
-    fn default() -> Self {
-        Self {
-            listen: "0.0.0.0:8080".into(),
-            max_body_bytes: 64 * 1024,
-            max_header_bytes: 16 * 1024,
-            max_token_bytes: 16 * 1024,
-            request_timeout_ms: 10_000,
-            cors_origins: Vec::new(),
-            log_format: "text".into(),
-            forwarded_hops: 0,
-            header_read_timeout_ms: 10_000,
-            keep_alive: true,
-            max_connections: 4096,
-            max_in_flight: 1024,
-            metrics: true,
-            metrics_listen: None,
-            readiness_grace_seconds: 60,
-            tls: None,
-            pid_file: None,
         }
     }
 }
