@@ -162,7 +162,7 @@ impl StsClient {
     }
 
     /// One POST, bounded by `until` from sending to the last byte of the reply.
-    async fn attempt(&self, url: &Url, body: &str, until: Instant) -> Outcome {
+    async fn attempt(&self, url: &Url, body: &bytes::Bytes, until: Instant) -> Outcome {
         let budget = until.saturating_duration_since(Instant::now());
         let call = async {
             let response = self
@@ -170,7 +170,7 @@ impl StsClient {
                 .post(url.clone())
                 .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .header(ACCEPT, "text/xml")
-                .body(body.to_owned())
+                .body(body.clone())
                 .send()
                 .await?;
             let status = response.status().as_u16();
