@@ -1,6 +1,7 @@
 //! The command line (DESIGN §8).
 
 mod explain;
+mod healthcheck;
 mod reload;
 mod try_rule;
 
@@ -49,6 +50,10 @@ pub enum Command {
         /// Replace existing files.
         #[arg(long)]
         force: bool,
+        /// Succeed without writing when DIR already holds a key and a certificate (for an
+        /// init step that runs at every start).
+        #[arg(long, conflicts_with = "force")]
+        if_missing: bool,
     },
     /// Run the rules for a user (a JSON object of id_token claims, with `sub`) and print the
     /// resulting AWS settings and SAML attributes. STS is not called.
@@ -83,6 +88,13 @@ pub enum Command {
         #[arg(long)]
         pid: Option<i32>,
     },
+    /// GET /healthz on the configured listener (loopback when it listens on every address);
+    /// exit 0 when it answers 200. For container health checks.
+    Healthcheck {
+        /// Connect, write and read timeout, in milliseconds.
+        #[arg(long, default_value_t = 2000)]
+        timeout_ms: u64,
+    },
     /// Print the IdP metadata XML to upload to IAM as the SAML provider.
     Metadata {
         /// Use this client's SAML issuer instead of the server-wide one.
@@ -100,7 +112,17 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             out,
             common_name,
             force,
-        } => keygen(&out, &common_name, force),
+            if_missing,
+        } => {
+            if if_missing && out.join("saml.key").exists() && out.join("saml.crt").exists() {
+                println!("{} already holds keys; keeping them", out.display());
+                return Ok(());
+            }
+            keygen(&out, &common_name, force)
+        }
+        Command::Healthcheck { timeout_ms } => {
+            healthcheck::healthcheck(&cli.config, std::time::Duration::from_millis(timeout_ms))
+        }
         Command::Metadata { client } => metadata(&cli.config, client.as_deref()),
         Command::Reload { pid } => reload::send(&cli.config, pid),
         Command::Explain {

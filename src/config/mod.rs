@@ -44,7 +44,7 @@ pub fn load(path: &Path) -> Result<Settings, ConfigError> {
 
 /// `DELEGATION_SERVER__LISTEN=0.0.0.0:9000` sets `server.listen`; `DELEGATION_CONFIG` and
 /// `DELEGATION_LOG` are read elsewhere and are not configuration keys.
-fn env_overrides() -> Env {
+pub(crate) fn env_overrides() -> Env {
     Env::prefixed("DELEGATION_")
         .filter(|key| key.as_str().contains("__"))
         .split("__")

@@ -1,0 +1,198 @@
+//! `healthcheck` (the container image's health probe) and `keygen --if-missing` (the compose
+//! init step), run as the image runs them: the real binary against a real server.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_delegation-server");
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// A configuration that needs nothing outside the machine: keys from `keygen`, and a static
+/// JWKS (made from the same key; only its shape matters here).
+fn offline_config() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .args(["keygen", "--out", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let pem = std::fs::read(dir.path().join("saml.key")).unwrap();
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(&pem).unwrap();
+    let mut jwk =
+        jsonwebtoken::jwk::Jwk::from_encoding_key(&key, jsonwebtoken::Algorithm::RS256).unwrap();
+    jwk.common.key_id = Some("k1".into());
+    let jwks = serde_json::json!({ "keys": [jwk] }).to_string();
+    std::fs::write(dir.path().join("jwks.json"), jwks).unwrap();
+    let config = dir.path().join("delegation.toml");
+    std::fs::write(
+        &config,
+        r#"
+[server]
+listen = "127.0.0.1:8080"
+[saml]
+issuer = "urn:healthcheck.test"
+signing_key = "saml.key"
+signing_cert = "saml.crt"
+[[issuers]]
+issuer = "https://issuer.test/"
+keys_file = "jwks.json"
+[[clients]]
+client_id = "app"
+"#,
+    )
+    .unwrap();
+    (dir, config)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn healthcheck(config: &Path, listen: &str) -> Output {
+    Command::new(BIN)
+        .arg("healthcheck")
+        .env("DELEGATION_CONFIG", config)
+        .env("DELEGATION_SERVER__LISTEN", listen)
+        .output()
+        .unwrap()
+}
+
+/// The server process, stopped when the test ends, pass or fail.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_server(config: &Path, port: u16) -> Server {
+    let child = Command::new(BIN)
+        .arg("serve")
+        .env("DELEGATION_CONFIG", config)
+        .env("DELEGATION_SERVER__LISTEN", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server(child);
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(address).is_err() {
+        assert!(Instant::now() < deadline, "the server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server
+}
+
+#[test]
+fn healthcheck_succeeds_against_a_running_server() {
+    let (_dir, config) = offline_config();
+    let port = free_port();
+    let _server = start_server(&config, port);
+
+    let out = healthcheck(&config, &format!("127.0.0.1:{port}"));
+
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("/healthz: ok"), "{}", text(&out));
+}
+
+#[test]
+fn healthcheck_probes_loopback_when_the_server_listens_on_every_address() {
+    let (_dir, config) = offline_config();
+    let port = free_port();
+    // The server itself stays on loopback; the probe reads the wildcard address the
+    // container's configuration would hold.
+    let _server = start_server(&config, port);
+
+    let out = healthcheck(&config, &format!("0.0.0.0:{port}"));
+
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains(&format!("127.0.0.1:{port}")));
+}
+
+#[test]
+fn healthcheck_fails_against_a_closed_port() {
+    let (_dir, config) = offline_config();
+    let port = free_port();
+
+    let out = healthcheck(&config, &format!("127.0.0.1:{port}"));
+
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains(&format!("127.0.0.1:{port}/healthz")),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn healthcheck_fails_when_the_server_is_not_healthy() {
+    let (_dir, config) = offline_config();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let answer = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = [0u8; 1024];
+        let _ = stream.read(&mut request).unwrap();
+        stream
+            .write_all(b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n")
+            .unwrap();
+        String::from_utf8_lossy(&request).into_owned()
+    });
+
+    let out = healthcheck(&config, &format!("127.0.0.1:{port}"));
+
+    assert!(!out.status.success());
+    assert!(text(&out).contains("answered 503"), "{}", text(&out));
+    assert!(
+        answer
+            .join()
+            .unwrap()
+            .starts_with("GET /healthz HTTP/1.1\r\n")
+    );
+}
+
+#[test]
+fn healthcheck_names_a_missing_configuration_file() {
+    let out = healthcheck(Path::new("/nonexistent/delegation.toml"), "127.0.0.1:1");
+    assert!(!out.status.success());
+    assert!(text(&out).contains("/nonexistent/delegation.toml"));
+}
+
+#[test]
+fn keygen_if_missing_keeps_existing_keys_and_succeeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("keys");
+    let keygen = |extra: &[&str]| {
+        Command::new(BIN)
+            .args(["keygen", "--out", out_dir.to_str().unwrap()])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let first = keygen(&["--if-missing"]);
+    assert!(first.status.success(), "{}", text(&first));
+    let key = std::fs::read(out_dir.join("saml.key")).unwrap();
+
+    let again = keygen(&["--if-missing"]);
+
+    assert!(again.status.success(), "{}", text(&again));
+    assert_eq!(std::fs::read(out_dir.join("saml.key")).unwrap(), key);
+    assert!(text(&again).contains("keeping"), "{}", text(&again));
+}
