@@ -8,6 +8,9 @@ pub mod config;
 pub mod delegation;
 pub mod domain;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod limit;
 pub mod ops;

@@ -158,3 +158,10 @@ pub enum StsBuildError {
     #[error("could not build the STS HTTP client")]
     Http(#[source] reqwest::Error),
 }
+
+/// Parses a reply body as the client does (for `crate::fuzzing`): `true` for a result,
+/// `false` for an AWS error document.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn parse_reply(body: &[u8]) -> Result<bool, StsError> {
+    reply::parse(body).map(|reply| matches!(reply, reply::Reply::Success(_)))
+}

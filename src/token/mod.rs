@@ -20,6 +20,8 @@ mod warm;
 use std::time::Duration;
 
 pub use error::TokenError;
+#[cfg(feature = "fuzzing")]
+pub(crate) use header::parse_header;
 pub use verify::TokenVerifier;
 
 /// The verified claims of an id_token, as the token carried them.
