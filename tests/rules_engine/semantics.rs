@@ -245,3 +245,32 @@ async fn many_concurrent_runs_all_succeed() {
     seen.sort_unstable();
     assert_eq!(seen, (0..50).collect::<Vec<_>>());
 }
+
+#[tokio::test]
+async fn numbers_pass_through_the_engine_bit_for_bit() {
+    // Found by the rules_bridge fuzz target: without exact float parsing, this double
+    // came back one unit in the last place away after JavaScript printed it.
+    let pass_on = "function (user, context, callback) { callback(null, user, context); }";
+    let mut user = user();
+    let numbers = [
+        1.519_942_574_192_594_3,
+        0.1 + 0.2,
+        5e-324,
+        1.797_693_134_862_315_7e308,
+    ];
+    for (i, n) in numbers.iter().enumerate() {
+        user.insert(format!("n{i}"), json!(n));
+    }
+    let output = engine(&[("pass-on.js", pass_on)])
+        .run(user.clone(), context())
+        .await
+        .expect("runs");
+    for i in 0..numbers.len() {
+        let key = format!("n{i}");
+        assert_eq!(
+            output.user[&key].as_f64().map(f64::to_bits),
+            user[&key].as_f64().map(f64::to_bits),
+            "{key}"
+        );
+    }
+}
