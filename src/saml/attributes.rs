@@ -91,7 +91,9 @@ pub fn default_mappings() -> Mappings {
 /// A property is looked up by its exact name first, then as a dotted path into nested
 /// objects (`app_metadata.team`), as Auth0 allowed. Strings are taken as they are, numbers
 /// and booleans become their JSON text, arrays give one value each (`null` items are
-/// skipped), and a missing, `null` or empty-array property omits the attribute. Objects
+/// skipped, and empty strings for attributes outside AWS's namespace), and a missing,
+/// `null` or empty-array property omits the attribute, as does an empty string outside
+/// AWS's namespace. Objects
 /// are refused. AWS-defined attributes are then checked (see `aws_attributes`), except
 /// `RoleSessionName`: its first value is kept and made valid with [`super::session_name`],
 /// so it never fails a request.
@@ -104,7 +106,9 @@ pub fn compute_attributes(
         let Some(value) = lookup(user, property) else {
             continue;
         };
-        let values = values_of(value).ok_or_else(|| AttributeError::NotText {
+        // AWS's own attributes keep an empty value, so their checks can name it.
+        let skip_blank = !name.starts_with(aws_attributes::AWS_PREFIX);
+        let values = values_of(value, skip_blank).ok_or_else(|| AttributeError::NotText {
             attribute: name.clone(),
             property: property.clone(),
         })?;
@@ -156,13 +160,17 @@ pub fn check_attribute_set(attributes: &[SamlAttribute]) -> Result<(), Attribute
 }
 
 /// The text values of a property, or `None` if it holds something without a text form.
-fn values_of(value: &Value) -> Option<Vec<String>> {
+/// With `skip_blank`, empty strings are left out like `null`: SAML consumers disagree on
+/// an empty `AttributeValue` (python3-saml reads none, signature libraries read `""`).
+fn values_of(value: &Value, skip_blank: bool) -> Option<Vec<String>> {
+    let blank = |item: &&Value| item.is_null() || (skip_blank && item.as_str() == Some(""));
     match value {
         Value::Array(items) => items
             .iter()
-            .filter(|item| !item.is_null())
+            .filter(|item| !blank(item))
             .map(scalar_text)
             .collect(),
+        other if blank(&other) => Some(Vec::new()),
         other => scalar_text(other).map(|text| vec![text]),
     }
 }

@@ -78,7 +78,16 @@ fn strings_numbers_and_booleans_become_text() {
     assert_eq!(one("g", json!(42)).unwrap(), ["42"]);
     assert_eq!(one("g", json!(-1.5)).unwrap(), ["-1.5"]);
     assert_eq!(one("g", json!(true)).unwrap(), ["true"]);
-    assert_eq!(one("g", json!("")).unwrap(), [""]);
+}
+
+#[test]
+fn empty_strings_are_omitted_outside_aws_attributes() {
+    let u = user(json!({ "blank": "", "list": ["", "a", null] }));
+    let m = mappings(&[("g", "blank"), ("h", "list"), (SESSION, "blank")]);
+    assert_eq!(
+        compute_attributes(&u, &m).unwrap(),
+        vec![attribute("h", &["a"]), attribute(SESSION, &["__"])]
+    );
 }
 
 #[test]

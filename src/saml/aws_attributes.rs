@@ -8,7 +8,7 @@ use crate::domain::{PrincipalArn, RoleArn};
 use super::session_name::{is_session_name_char, session_name};
 use super::{AttributeError, SamlAttribute};
 
-const AWS_PREFIX: &str = "https://aws.amazon.com/SAML/Attributes/";
+pub(crate) const AWS_PREFIX: &str = "https://aws.amazon.com/SAML/Attributes/";
 pub(crate) const ROLE: &str = "https://aws.amazon.com/SAML/Attributes/Role";
 pub(crate) const ROLE_SESSION_NAME: &str = "https://aws.amazon.com/SAML/Attributes/RoleSessionName";
 const PRINCIPAL_TAG: &str = "PrincipalTag:";
