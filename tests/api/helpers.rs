@@ -143,6 +143,17 @@ impl Issuer {
         jsonwebtoken::encode(&header, claims, &self.key).unwrap()
     }
 
+    /// Signs `claims` with the issuer's real key (RS256) under a header written by the
+    /// caller, for headers jsonwebtoken cannot express (`crit`, odd `typ`, extra members).
+    pub fn sign_with_header(&self, header: &Value, claims: &Value) -> String {
+        let b64 =
+            |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+        let input = format!("{}.{}", b64(header), b64(claims));
+        let signature =
+            jsonwebtoken::crypto::sign(input.as_bytes(), &self.key, Algorithm::RS256).unwrap();
+        format!("{input}.{signature}")
+    }
+
     pub fn token(&self, sub: &str, aud: &str) -> String {
         self.sign(&self.claims(sub, aud, json!({})))
     }

@@ -9,6 +9,7 @@ mod declarative;
 mod delegation;
 mod explain;
 mod helpers;
+mod hostile;
 mod logs;
 mod metadata;
 mod ops;
