@@ -8,6 +8,7 @@ mod connections;
 mod declarative;
 mod delegation;
 mod explain;
+mod fault_matrix;
 mod helpers;
 mod hostile;
 mod logs;
