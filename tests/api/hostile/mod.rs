@@ -61,7 +61,7 @@ pub async fn run_table(app: &TestApp, cases: Vec<Case>, secrets: &[String]) {
                 case.name,
                 case.status,
                 case.code,
-                crate_truncate(&body)
+                excerpt(&body)
             ));
         }
     }
@@ -87,7 +87,7 @@ pub async fn run_table(app: &TestApp, cases: Vec<Case>, secrets: &[String]) {
     }
 }
 
-fn crate_truncate(text: &str) -> String {
+fn excerpt(text: &str) -> String {
     text.chars().take(160).collect()
 }
 
