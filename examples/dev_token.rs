@@ -5,14 +5,15 @@
 //! dev_token init DIR                     write DIR/dev-issuer.key and DIR/dev-jwks.json
 //! dev_token mint DIR ISSUER AUDIENCE SUB [NAME]   print a signed id_token (valid 10 minutes)
 //! ```
+//!
+//! Each key's `kid` is its RFC 7638 thumbprint, so two directories make two distinct keys
+//! (what a key rotation needs).
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header, jwk};
 use serde_json::json;
-
-const KID: &str = "dev-key-1";
 
 fn init(dir: &Path) -> Result<(), String> {
     let key_path = dir.join("dev-issuer.key");
@@ -22,19 +23,24 @@ fn init(dir: &Path) -> Result<(), String> {
         std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
         std::fs::write(&key_path, key).map_err(|e| e.to_string())?;
     }
-    let key = load(dir)?;
+    let (key, kid) = load(dir)?;
     let mut public =
         jwk::Jwk::from_encoding_key(&key, Algorithm::RS256).map_err(|e| e.to_string())?;
-    public.common.key_id = Some(KID.into());
+    public.common.key_id = Some(kid);
     public.common.public_key_use = Some(jwk::PublicKeyUse::Signature);
     let jwks =
         serde_json::to_string_pretty(&json!({ "keys": [public] })).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("dev-jwks.json"), jwks).map_err(|e| e.to_string())
 }
 
-fn load(dir: &Path) -> Result<EncodingKey, String> {
+/// The signing key and its `kid`, the RFC 7638 thumbprint of its public half.
+fn load(dir: &Path) -> Result<(EncodingKey, String), String> {
     let pem = std::fs::read(dir.join("dev-issuer.key")).map_err(|e| e.to_string())?;
-    EncodingKey::from_rsa_pem(&pem).map_err(|e| e.to_string())
+    let key = EncodingKey::from_rsa_pem(&pem).map_err(|e| e.to_string())?;
+    let kid = jwk::Jwk::from_encoding_key(&key, Algorithm::RS256)
+        .and_then(|public| public.thumbprint(jwk::ThumbprintHash::SHA256))
+        .map_err(|e| e.to_string())?;
+    Ok((key, kid))
 }
 
 fn mint(dir: &Path, issuer: &str, audience: &str, sub: &str, name: &str) -> Result<String, String> {
@@ -48,9 +54,10 @@ fn mint(dir: &Path, issuer: &str, audience: &str, sub: &str, name: &str) -> Resu
         "iss": issuer, "aud": audience, "sub": sub, "iat": now, "exp": now + 600,
         "name": name, "nickname": nickname, "email": format!("{nickname}@example.com"),
     });
+    let (key, kid) = load(dir)?;
     let mut header = Header::new(Algorithm::RS256);
-    header.kid = Some(KID.into());
-    jsonwebtoken::encode(&header, &claims, &load(dir)?).map_err(|e| e.to_string())
+    header.kid = Some(kid);
+    jsonwebtoken::encode(&header, &claims, &key).map_err(|e| e.to_string())
 }
 
 fn main() -> ExitCode {
