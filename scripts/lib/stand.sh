@@ -78,11 +78,12 @@ ${2:-}
 CONF
 }
 
-# stand_body DIR SUB FILE: a /delegation body with a fresh token signed by DIR's key.
+# stand_body DIR SUB FILE [CLIENT]: a /delegation body for CLIENT (default load-app,
+# also the target) with a fresh token signed by DIR's key.
 stand_body() {
-  local token
-  token=$("$dev_token" mint "$1" https://dev-issuer.local/ load-app "$2" 'Jane Doe')
-  printf '{"client_id":"load-app","grant_type":"urn:ietf:params:oauth:grant-type:jwt-bearer","id_token":"%s","target":"load-app","api_type":"aws"}' "$token" > "$3"
+  local token client=${4:-load-app}
+  token=$("$dev_token" mint "$1" https://dev-issuer.local/ "$client" "$2" 'Jane Doe')
+  printf '{"client_id":"%s","grant_type":"urn:ietf:params:oauth:grant-type:jwt-bearer","id_token":"%s","target":"%s","api_type":"aws"}' "$client" "$token" "$client" > "$3"
 }
 
 # stand_start: starts the server on "$work/delegation.toml", sets server_pid and
