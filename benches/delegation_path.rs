@@ -138,6 +138,7 @@ fn ops_event(request_id: String) -> delegation_server::ops::DelegationEvent {
         decided_by: text("configuration"),
         rules: None,
         sts_request_id: text("c6104cbe-af31-11e0-8154-cbc7ccf896c7"),
+        cache: None,
         expiration: text("2026-11-27T19:00:00Z"),
         status: 200,
         outcome: "ok",

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 use tokio::sync::Semaphore;
 
+use crate::cache::CredentialCache;
 use crate::config::{IssuerKeys, Settings};
 use crate::limit::RateLimiter;
 use crate::ops::{AuditSink, Metrics};
@@ -54,6 +55,8 @@ pub struct App {
     pub rules: Arc<RulesEngine>,
     /// Per-user rate limit; `None` when turned off.
     pub limiter: Option<Arc<RateLimiter>>,
+    /// The credential cache; `None` when turned off.
+    pub cache: Option<Arc<CredentialCache>>,
     /// Delegations allowed at once (`server.max_in_flight`).
     pub in_flight: Arc<Semaphore>,
     pub audit: Option<Arc<AuditSink>>,
@@ -123,6 +126,15 @@ impl App {
                 RateLimiter::new(settings.limits.per_minute, settings.limits.burst).map(Arc::new)
             }
         };
+        let cache = match same(|a, b| a.cache == b.cache && a.sts == b.sts) {
+            Some(p) => p.cache.clone(),
+            None => settings.cache.clone().map(|c| {
+                Arc::new(
+                    CredentialCache::new(c)
+                        .with_observer(Arc::clone(metrics) as Arc<dyn crate::cache::CacheObserver>),
+                )
+            }),
+        };
         let in_flight = match same(|a, b| a.server.max_in_flight == b.server.max_in_flight) {
             Some(p) => Arc::clone(&p.in_flight),
             None => Arc::new(Semaphore::new(settings.server.max_in_flight)),
@@ -139,6 +151,7 @@ impl App {
         Ok(Arc::new(Self {
             tls,
             limiter,
+            cache,
             in_flight,
             audit,
             settings,

@@ -3,6 +3,7 @@
 //! `AssumeRoleWithSAML` for temporary credentials.
 
 pub mod app;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod delegation;

@@ -23,6 +23,8 @@ pub struct Settings {
     pub clients: BTreeMap<String, Client>,
     pub rules: RulesConfig,
     pub limits: LimitSettings,
+    /// The credential cache; `None`: off.
+    pub cache: Option<crate::cache::CacheSettings>,
     pub outbound: OutboundSettings,
     /// Where audit records go; `None`: no audit log.
     pub audit: Option<AuditTarget>,

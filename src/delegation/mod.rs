@@ -18,6 +18,7 @@ pub use request::{DelegationRequest, Params, RequestInfo};
 pub use session::Session;
 
 use crate::app::App;
+use crate::cache::{FetchError, KeyParts};
 use crate::config::Client;
 use crate::domain::Subject;
 use crate::error::ApiError;
@@ -111,19 +112,48 @@ pub async fn delegate(
         issued_at: now,
         lifetime: app.settings.saml.lifetime,
     };
-    let xml = saml::build_signed_response(&params, &app.signer)
-        .map_err(|e| ApiError::Internal(format!("building the SAML response: {e}")))?;
-
-    let call = AssumeRoleWithSaml {
-        region: &aws.region,
-        role: &aws.role,
-        principal: &aws.principal,
-        saml_response_xml: &xml,
+    let fetch = || async {
+        let xml = saml::build_signed_response(&params, &app.signer).map_err(|e| {
+            FetchError::Other(ApiError::Internal(format!(
+                "building the SAML response: {e}"
+            )))
+        })?;
+        let call = AssumeRoleWithSaml {
+            region: &aws.region,
+            role: &aws.role,
+            principal: &aws.principal,
+            saml_response_xml: &xml,
+            duration_seconds: aws.lifetime_in_seconds,
+            policy: aws.session.policy.as_deref(),
+            policy_arns: &aws.session.policy_arns,
+        };
+        Ok(app.sts.assume_role_with_saml(&call, deadline).await?)
+    };
+    let Some(cache) = &app.cache else {
+        return fetch().await.map_err(|e| match e {
+            FetchError::Sts(e) => e.into(),
+            FetchError::Other(e) => e,
+        });
+    };
+    let key = KeyParts {
+        token_issuer: &caller.issuer,
+        caller: &caller.client_id,
+        target: &target.client_id,
+        saml_issuer: params.issuer,
+        subject: params.subject,
+        audience: params.audience,
+        recipient: params.recipient,
+        attributes: params.attributes,
+        role: aws.role.as_str(),
+        principal: aws.principal.as_str(),
+        region: aws.region.as_str(),
         duration_seconds: aws.lifetime_in_seconds,
         policy: aws.session.policy.as_deref(),
         policy_arns: &aws.session.policy_arns,
     };
-    Ok(app.sts.assume_role_with_saml(&call, deadline).await?)
+    let (result, lookup) = cache.get_or_fetch(key.digest(), now, fetch).await;
+    event.cache = Some(lookup.as_str());
+    result
 }
 
 /// From verified claims to the final AWS settings and SAML attributes: builds `user` and

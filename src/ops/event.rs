@@ -39,6 +39,8 @@ pub struct DelegationEvent {
     pub decided_by: Option<String>,
     pub rules: Option<RulesReport>,
     pub sts_request_id: Option<String>,
+    /// How the credential cache answered (`hit`, `shared`, `refused`, `miss`), when on.
+    pub cache: Option<&'static str>,
     /// When the issued credentials expire, as STS said.
     pub expiration: Option<String>,
     pub status: u16,
@@ -75,6 +77,7 @@ impl DelegationEvent {
             "outcome": self.outcome,
             "status": self.status,
             "sts_request_id": self.sts_request_id,
+            "cache": self.cache,
             "expiration": self.expiration,
             "latency_ms": u64::try_from(self.latency.as_millis()).unwrap_or(u64::MAX),
         });

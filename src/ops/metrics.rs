@@ -43,6 +43,11 @@ struct RuleKind {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindLabel {
+    kind: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct CertLabel {
     cert: &'static str,
 }
@@ -68,6 +73,9 @@ pub struct Metrics {
     config_reloads: Family<ResultLabel, Counter>,
     cert_not_after: Family<CertLabel, Gauge>,
     audit_failures: Counter,
+    cache_hits: Family<KindLabel, Counter>,
+    cache_misses: Counter,
+    cache_evictions: Counter,
 }
 
 /// Latency buckets from 1 ms to about 16 s.
@@ -156,6 +164,24 @@ impl Metrics {
             "Audit records that could not be written",
             audit_failures.clone(),
         );
+        let cache_hits = Family::<KindLabel, Counter>::default();
+        registry.register(
+            "credential_cache_hits",
+            "Delegations answered without an STS call of their own, by kind (hit: from an entry, shared: from a concurrent request's call, refused: a kept STS refusal)",
+            cache_hits.clone(),
+        );
+        let cache_misses = Counter::default();
+        registry.register(
+            "credential_cache_misses",
+            "Delegations that called STS because the credential cache had no usable entry",
+            cache_misses.clone(),
+        );
+        let cache_evictions = Counter::default();
+        registry.register(
+            "credential_cache_evictions",
+            "Credential cache entries pushed out by the max_entries bound",
+            cache_evictions.clone(),
+        );
         registry.register(
             "build",
             "The server's version",
@@ -177,6 +203,9 @@ impl Metrics {
             config_reloads,
             cert_not_after,
             audit_failures,
+            cache_hits,
+            cache_misses,
+            cache_evictions,
         }
     }
 
@@ -238,6 +267,24 @@ impl crate::sts::Observer for Metrics {
         if retry {
             self.sts_retries.inc();
         }
+    }
+}
+
+impl crate::cache::CacheObserver for Metrics {
+    fn lookup(&self, lookup: crate::cache::Lookup) {
+        match lookup {
+            crate::cache::Lookup::Miss => self.cache_misses.inc(),
+            kind => self
+                .cache_hits
+                .get_or_create(&KindLabel {
+                    kind: kind.as_str(),
+                })
+                .inc(),
+        };
+    }
+
+    fn evicted(&self) {
+        self.cache_evictions.inc();
     }
 }
 

@@ -27,6 +27,8 @@ pub struct FileConfig {
     #[serde(default)]
     pub limits: LimitsSection,
     #[serde(default)]
+    pub cache: CacheSection,
+    #[serde(default)]
     pub outbound: OutboundSection,
     #[serde(default)]
     pub audit: AuditSection,
@@ -58,6 +60,26 @@ impl Default for OutboundSection {
         Self {
             ca_roots: "system+bundled".into(),
             ca_file: None,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CacheSection {
+    pub enabled: bool,
+    pub min_remaining_seconds: u64,
+    pub max_entries: u64,
+    pub negative_ttl_seconds: u64,
+}
+
+impl Default for CacheSection {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            min_remaining_seconds: 900,
+            max_entries: 100_000,
+            negative_ttl_seconds: 10,
         }
     }
 }

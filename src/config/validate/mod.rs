@@ -14,7 +14,7 @@ mod issuers;
 mod sections;
 mod server;
 
-use sections::{audit, outbound, saml, sts};
+use sections::{audit, cache, outbound, saml, sts};
 use server::server;
 
 use clients::client;
@@ -112,12 +112,14 @@ pub(super) fn validate(raw: FileConfig, base: &Path) -> Result<Settings, Vec<Str
         1,
         10_000,
     );
+    let cache = cache(&raw, &mut p);
     let outbound = outbound(&raw, base, &mut p);
     let audit = audit(&raw, base, &mut p);
     let admin_token = admin_token(&raw, base, &mut p);
     match (server, saml, sts, outbound) {
         (Some(server), Some(saml), Some(sts), Some(outbound)) if p.0.is_empty() => Ok(Settings {
             outbound,
+            cache,
             audit,
             admin_token,
             rules,

@@ -110,3 +110,30 @@ pub(super) fn sts(raw: &FileConfig, p: &mut Problems) -> Option<StsSettings> {
         retries: s.retries,
     })
 }
+
+/// `[cache]`: `None` when off.
+pub(super) fn cache(raw: &FileConfig, p: &mut Problems) -> Option<crate::cache::CacheSettings> {
+    let c = &raw.cache;
+    // The longest STS session is 12 hours: more left than that is never true.
+    in_range(
+        p,
+        "cache.min_remaining_seconds",
+        c.min_remaining_seconds,
+        60,
+        43_200,
+    );
+    in_range(p, "cache.max_entries", c.max_entries, 1, 10_000_000);
+    in_range(
+        p,
+        "cache.negative_ttl_seconds",
+        c.negative_ttl_seconds,
+        0,
+        300,
+    );
+    let max_entries = std::num::NonZeroUsize::new(usize::try_from(c.max_entries).ok()?)?;
+    c.enabled.then(|| crate::cache::CacheSettings {
+        min_remaining: Duration::from_secs(c.min_remaining_seconds),
+        max_entries,
+        negative_ttl: Duration::from_secs(c.negative_ttl_seconds),
+    })
+}

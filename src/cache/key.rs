@@ -1,0 +1,216 @@
+//! The cache key: a SHA-256 over everything that shapes one set of credentials.
+//!
+//! What STS hands out depends only on the signed assertion's content (its issuer,
+//! `NameID`, audience and attributes — the role pair, session name, tags, source identity
+//! and every mapped claim), on the role, principal and region the call names, on the
+//! lifetime and on the session policies. The key covers all of them, plus the token's
+//! issuer and the calling and target clients, so two requests share an entry only when
+//! they would have produced equivalent credentials. Fields are length-prefixed, so no two
+//! different field lists encode to the same bytes. The digest is all that is kept: a
+//! shared store never sees a `sub` in clear.
+
+use aws_lc_rs::digest;
+
+use crate::saml::SamlAttribute;
+
+/// A cache key (SHA-256).
+pub type CacheKey = [u8; 32];
+
+/// The inputs of one `AssumeRoleWithSAML` call that decide its result.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyParts<'a> {
+    /// The id_token's issuer.
+    pub token_issuer: &'a str,
+    pub caller: &'a str,
+    pub target: &'a str,
+    /// The assertion's `Issuer` and `NameID`.
+    pub saml_issuer: &'a str,
+    pub subject: &'a str,
+    pub audience: &'a str,
+    pub recipient: &'a str,
+    pub attributes: &'a [SamlAttribute],
+    pub role: &'a str,
+    pub principal: &'a str,
+    pub region: &'a str,
+    pub duration_seconds: u32,
+    pub policy: Option<&'a str>,
+    pub policy_arns: &'a [String],
+}
+
+impl KeyParts<'_> {
+    pub fn digest(&self) -> CacheKey {
+        let mut w = Writer(digest::Context::new(&digest::SHA256));
+        w.field(b"delegation-cache-v1");
+        for text in [
+            self.token_issuer,
+            self.caller,
+            self.target,
+            self.saml_issuer,
+            self.subject,
+            self.audience,
+            self.recipient,
+            self.role,
+            self.principal,
+            self.region,
+        ] {
+            w.field(text.as_bytes());
+        }
+        w.field(&self.duration_seconds.to_be_bytes());
+        match self.policy {
+            None => w.count(0),
+            Some(policy) => {
+                w.count(1);
+                w.field(policy.as_bytes());
+            }
+        }
+        w.count(self.policy_arns.len());
+        for arn in self.policy_arns {
+            w.field(arn.as_bytes());
+        }
+        w.count(self.attributes.len());
+        for attribute in self.attributes {
+            w.field(attribute.name.as_bytes());
+            w.count(attribute.values.len());
+            for value in &attribute.values {
+                w.field(value.as_bytes());
+            }
+        }
+        let mut key = [0u8; 32];
+        key.copy_from_slice(w.0.finish().as_ref());
+        key
+    }
+}
+
+struct Writer(digest::Context);
+
+impl Writer {
+    fn count(&mut self, n: usize) {
+        self.0.update(&(n as u64).to_be_bytes());
+    }
+
+    fn field(&mut self, bytes: &[u8]) {
+        self.count(bytes.len());
+        self.0.update(bytes);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attribute(name: &str, values: &[&str]) -> SamlAttribute {
+        SamlAttribute {
+            name: name.into(),
+            values: values.iter().map(|v| (*v).to_owned()).collect(),
+        }
+    }
+
+    fn parts(attributes: &[SamlAttribute]) -> KeyParts<'_> {
+        KeyParts {
+            token_issuer: "https://issuer.example/",
+            caller: "app",
+            target: "app",
+            saml_issuer: "urn:delegation",
+            subject: "auth0|1",
+            audience: "urn:amazon:webservices",
+            recipient: "https://signin.aws.amazon.com/saml",
+            attributes,
+            role: "arn:aws:iam::123456789012:role/r",
+            principal: "arn:aws:iam::123456789012:saml-provider/p",
+            region: "us-east-1",
+            duration_seconds: 3600,
+            policy: None,
+            policy_arns: &[],
+        }
+    }
+
+    #[test]
+    fn every_field_changes_the_key() {
+        let attrs = [attribute("a", &["1", "2"])];
+        let arns = ["arn:aws:iam::aws:policy/ReadOnlyAccess".to_owned()];
+        let base = parts(&attrs).digest();
+        assert_eq!(base, parts(&attrs).digest(), "the key is deterministic");
+        let changed: Vec<KeyParts<'_>> = vec![
+            KeyParts {
+                token_issuer: "https://other.example/",
+                ..parts(&attrs)
+            },
+            KeyParts {
+                caller: "other",
+                ..parts(&attrs)
+            },
+            KeyParts {
+                target: "other",
+                ..parts(&attrs)
+            },
+            KeyParts {
+                saml_issuer: "urn:other",
+                ..parts(&attrs)
+            },
+            KeyParts {
+                subject: "auth0|2",
+                ..parts(&attrs)
+            },
+            KeyParts {
+                audience: "urn:other",
+                ..parts(&attrs)
+            },
+            KeyParts {
+                recipient: "https://other/saml",
+                ..parts(&attrs)
+            },
+            KeyParts {
+                role: "arn:aws:iam::123456789012:role/s",
+                ..parts(&attrs)
+            },
+            KeyParts {
+                principal: "arn:aws:iam::123456789012:saml-provider/q",
+                ..parts(&attrs)
+            },
+            KeyParts {
+                region: "eu-west-1",
+                ..parts(&attrs)
+            },
+            KeyParts {
+                duration_seconds: 3601,
+                ..parts(&attrs)
+            },
+            KeyParts {
+                policy: Some("{}"),
+                ..parts(&attrs)
+            },
+            KeyParts {
+                policy_arns: &arns,
+                ..parts(&attrs)
+            },
+            parts(&[]),
+        ];
+        for (i, parts) in changed.iter().enumerate() {
+            assert_ne!(parts.digest(), base, "field change {i} kept the key");
+        }
+    }
+
+    #[test]
+    fn attribute_boundaries_are_part_of_the_key() {
+        // The same characters split differently between names and values, or between
+        // values, are different assertions.
+        let a = [attribute("a", &["1", "2"])];
+        let b = [attribute("a", &["12"])];
+        let c = [attribute("a", &["1"]), attribute("2", &[])];
+        let d = [attribute("a1", &["2"])];
+        let keys = [&a[..], &b, &c, &d].map(|attrs| parts(attrs).digest());
+        for i in 0..keys.len() {
+            for j in i + 1..keys.len() {
+                assert_ne!(keys[i], keys[j], "{i} and {j} share a key");
+            }
+        }
+        // An empty policy is not the same as none.
+        let attrs = [];
+        let none = parts(&attrs);
+        let empty = KeyParts {
+            policy: Some(""),
+            ..none
+        };
+        assert_ne!(none.digest(), empty.digest());
+    }
+}

@@ -1,0 +1,325 @@
+//! The credential cache: STS results kept in process, by a key over everything that shapes
+//! them ([`KeyParts`]), so a user who asks again for the same credentials gets them without
+//! a signature or an STS call.
+//!
+//! - An entry serves while at least `min_remaining` of its lifetime is left; after that
+//!   the next request fetches fresh credentials. The `Expiration` served is STS's own.
+//! - Concurrent requests for the same key make one STS call (single-flight): the first
+//!   fetches, the others wait for its result. If the first is cancelled (its client went
+//!   away), one of the waiting requests fetches instead.
+//! - STS's `AccessDenied` and `InvalidIdentityToken` are kept for a few seconds
+//!   (`negative_ttl`), so a misconfigured role is not asked again at every request.
+//! - At most `max_entries` entries; the least recently used goes first.
+//!
+//! A cached credential outlives a revoked id_token by at most its remaining lifetime, as
+//! the first credential did anyway: STS credentials cannot be recalled either way.
+
+mod key;
+#[cfg(test)]
+mod tests;
+
+use std::future::Future;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use lru::LruCache;
+use time::OffsetDateTime;
+use tokio::sync::watch;
+
+pub use key::{CacheKey, KeyParts};
+
+use crate::error::ApiError;
+use crate::sts::{StsError, StsResult};
+
+/// `[cache]`, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheSettings {
+    /// Least lifetime an entry must have left to be served.
+    pub min_remaining: Duration,
+    pub max_entries: NonZeroUsize,
+    /// How long STS's refusals are kept; zero: not at all.
+    pub negative_ttl: Duration,
+}
+
+/// Told about cache lookups, for metrics.
+pub trait CacheObserver: Send + Sync + std::fmt::Debug {
+    fn lookup(&self, lookup: Lookup);
+    fn evicted(&self);
+}
+
+/// How a request's credentials were found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup {
+    /// Served from an entry.
+    Hit,
+    /// Served by another request's STS call, made while this one waited.
+    Shared,
+    /// A refusal STS gave moments ago for the same key, repeated.
+    Refused,
+    /// Fetched from STS.
+    Miss,
+}
+
+impl Lookup {
+    /// The word the audit log and metrics use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hit => "hit",
+            Self::Shared => "shared",
+            Self::Refused => "refused",
+            Self::Miss => "miss",
+        }
+    }
+}
+
+/// Why a fetch produced no credentials.
+#[derive(Debug)]
+pub enum FetchError {
+    /// STS answered with an error: waiting requests get the same answer.
+    Sts(StsError),
+    /// Anything before STS (signing): waiting requests fetch for themselves.
+    Other(ApiError),
+}
+
+impl From<StsError> for FetchError {
+    fn from(e: StsError) -> Self {
+        Self::Sts(e)
+    }
+}
+
+type Shared = Result<Arc<StsResult>, StsError>;
+
+enum Slot {
+    Ready {
+        result: Arc<StsResult>,
+        /// `Expiration` − `min_remaining`: the entry serves before this.
+        serve_until: OffsetDateTime,
+    },
+    Refused {
+        error: StsError,
+        until: OffsetDateTime,
+    },
+    /// A fetch is under way; its result arrives here.
+    Pending(watch::Receiver<Option<Shared>>),
+}
+
+#[derive(Debug)]
+pub struct CredentialCache {
+    settings: CacheSettings,
+    entries: Mutex<LruCache<CacheKey, Slot>>,
+    observer: Option<Arc<dyn CacheObserver>>,
+}
+
+impl std::fmt::Debug for Slot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Ready { .. } => "Ready",
+            Self::Refused { .. } => "Refused",
+            Self::Pending(_) => "Pending",
+        })
+    }
+}
+
+impl CredentialCache {
+    pub fn new(settings: CacheSettings) -> Self {
+        Self {
+            entries: Mutex::new(LruCache::new(settings.max_entries)),
+            settings,
+            observer: None,
+        }
+    }
+
+    pub fn with_observer(mut self, observer: Arc<dyn CacheObserver>) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    pub fn settings(&self) -> &CacheSettings {
+        &self.settings
+    }
+
+    /// Entries held, pending fetches included.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> MutexGuard<'_, LruCache<CacheKey, Slot>> {
+        // A poisoned lock only means a panic mid-update; every slot is still whole.
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The credentials for `key`: from an entry, from a fetch another request is making,
+    /// or from `fetch`, whose result is then kept. `now` is the time entries are judged by.
+    pub async fn get_or_fetch<F, Fut>(
+        &self,
+        key: CacheKey,
+        now: OffsetDateTime,
+        fetch: F,
+    ) -> (Result<StsResult, ApiError>, Lookup)
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<StsResult, FetchError>>,
+    {
+        let mut fetch = Some(fetch);
+        loop {
+            let found = self.find(key, now);
+            let lookup = match &found {
+                Found::Ready(_) => Lookup::Hit,
+                Found::Refused(_) => Lookup::Refused,
+                Found::Wait(_) => Lookup::Shared,
+                Found::Fetch(_) => Lookup::Miss,
+            };
+            let answer = match found {
+                Found::Ready(result) => Ok(StsResult::clone(&result)),
+                Found::Refused(error) => Err(ApiError::from(error)),
+                Found::Wait(mut rx) => match rx.wait_for(Option::is_some).await {
+                    Ok(shared) => match shared.as_ref() {
+                        Some(Ok(result)) => Ok(StsResult::clone(result)),
+                        Some(Err(error)) => Err(ApiError::from(error.clone())),
+                        None => continue,
+                    },
+                    // The fetching request ended without a result: try again.
+                    Err(_) => continue,
+                },
+                Found::Fetch(flight) => {
+                    let Some(fetch) = fetch.take() else {
+                        return (
+                            Err(ApiError::Internal("credential cache fetched twice".into())),
+                            Lookup::Miss,
+                        );
+                    };
+                    let outcome = fetch().await;
+                    self.observe(Lookup::Miss);
+                    return (flight.finish(outcome, now), Lookup::Miss);
+                }
+            };
+            self.observe(lookup);
+            return (answer, lookup);
+        }
+    }
+
+    fn observe(&self, lookup: Lookup) {
+        if let Some(o) = &self.observer {
+            o.lookup(lookup);
+        }
+    }
+
+    fn find(&self, key: CacheKey, now: OffsetDateTime) -> Found<'_> {
+        let mut entries = self.lock();
+        match entries.get(&key) {
+            Some(Slot::Ready {
+                result,
+                serve_until,
+            }) if now < *serve_until => return Found::Ready(Arc::clone(result)),
+            Some(Slot::Refused { error, until }) if now < *until => {
+                return Found::Refused(error.clone());
+            }
+            Some(Slot::Pending(rx)) => return Found::Wait(rx.clone()),
+            _ => {}
+        }
+        let (tx, rx) = watch::channel(None);
+        self.put(&mut entries, key, Slot::Pending(rx));
+        Found::Fetch(Flight {
+            cache: self,
+            key,
+            tx: Some(tx),
+        })
+    }
+
+    fn put(&self, entries: &mut LruCache<CacheKey, Slot>, key: CacheKey, slot: Slot) {
+        if let Some((old, _)) = entries.push(key, slot)
+            && old != key
+            && let Some(o) = &self.observer
+        {
+            o.evicted();
+        }
+    }
+}
+
+enum Found<'a> {
+    Ready(Arc<StsResult>),
+    Refused(StsError),
+    Wait(watch::Receiver<Option<Shared>>),
+    Fetch(Flight<'a>),
+}
+
+/// The one fetch under way for a key. Dropped without [`Flight::finish`] (the request was
+/// cancelled), it removes its pending slot, and the requests waiting on it try again.
+struct Flight<'a> {
+    cache: &'a CredentialCache,
+    key: CacheKey,
+    tx: Option<watch::Sender<Option<Shared>>>,
+}
+
+impl Flight<'_> {
+    fn finish(
+        mut self,
+        outcome: Result<StsResult, FetchError>,
+        now: OffsetDateTime,
+    ) -> Result<StsResult, ApiError> {
+        let settings = &self.cache.settings;
+        let mut entries = self.cache.lock();
+        let (slot, shared, answer) = match outcome {
+            Ok(result) => {
+                let serve_until = result.expiration() - settings.min_remaining;
+                let result = Arc::new(result);
+                let slot = (now < serve_until).then(|| Slot::Ready {
+                    result: Arc::clone(&result),
+                    serve_until,
+                });
+                let answer = Ok(StsResult::clone(&result));
+                (slot, Some(Ok(result)), answer)
+            }
+            Err(FetchError::Sts(error)) => {
+                let slot =
+                    (refusal_to_keep(&error) && !settings.negative_ttl.is_zero()).then(|| {
+                        Slot::Refused {
+                            error: error.clone(),
+                            until: now + settings.negative_ttl,
+                        }
+                    });
+                (slot, Some(Err(error.clone())), Err(ApiError::from(error)))
+            }
+            Err(FetchError::Other(error)) => (None, None, Err(error)),
+        };
+        match slot {
+            Some(slot) => self.cache.put(&mut entries, self.key, slot),
+            None => remove_pending(&mut entries, &self.key),
+        }
+        drop(entries);
+        if let (Some(tx), Some(shared)) = (self.tx.take(), shared) {
+            // No receiver left is fine: nobody was waiting.
+            let _ = tx.send(Some(shared));
+        }
+        answer
+    }
+}
+
+impl Drop for Flight<'_> {
+    fn drop(&mut self) {
+        if self.tx.is_some() {
+            remove_pending(&mut self.cache.lock(), &self.key);
+        }
+    }
+}
+
+fn remove_pending(entries: &mut LruCache<CacheKey, Slot>, key: &CacheKey) {
+    if matches!(entries.peek(key), Some(Slot::Pending(_))) {
+        entries.pop(key);
+    }
+}
+
+/// The refusals worth repeating for a while: the role's trust policy or the assertion is
+/// wrong, and asking again at once gets the same answer.
+fn refusal_to_keep(error: &StsError) -> bool {
+    match error {
+        StsError::Denied { code, .. } => code == "AccessDenied",
+        StsError::Rejected { code, .. } => code == "InvalidIdentityToken",
+        _ => false,
+    }
+}
