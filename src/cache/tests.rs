@@ -147,7 +147,7 @@ async fn a_cancelled_fetch_hands_over_to_a_waiting_request() {
         let cache = cache.clone();
         tokio::spawn(async move {
             cache
-                .get_or_fetch([6; 32], t0(), || std::future::pending())
+                .get_or_fetch([6; 32], t0(), std::future::pending)
                 .await
         })
     };

@@ -3,6 +3,7 @@
 
 mod bad_requests;
 mod bad_tokens;
+mod cache;
 mod cold_start;
 mod connections;
 mod declarative;

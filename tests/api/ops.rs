@@ -9,7 +9,7 @@ use crate::helpers::*;
 use crate::test_app::{TestApp, assert_error};
 
 /// The samples of the exposition at `url`, as prometheus_client's parser reads them.
-async fn scrape(url: &str) -> Vec<Value> {
+pub(crate) async fn scrape(url: &str) -> Vec<Value> {
     let response = reqwest::get(url).await.unwrap();
     assert_eq!(response.status(), 200);
     let content_type = response.headers()["content-type"]
@@ -51,7 +51,7 @@ async fn scrape(url: &str) -> Vec<Value> {
 }
 
 /// The value of the sample `name` whose labels include `labels`.
-fn value(samples: &[Value], name: &str, labels: Value) -> f64 {
+pub(crate) fn value(samples: &[Value], name: &str, labels: Value) -> f64 {
     let wanted = labels.as_object().unwrap();
     samples
         .iter()
