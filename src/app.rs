@@ -9,10 +9,11 @@ use tokio::sync::Semaphore;
 
 use crate::cache::CredentialCache;
 use crate::config::{IssuerKeys, Settings};
-use crate::limit::RateLimiter;
+use crate::limit::UserLimit;
 use crate::ops::{AuditSink, Metrics};
 use crate::rules::{RuleSource, RulesEngine, RulesSettings};
 use crate::saml::SamlSigner;
+use crate::state::SharedState;
 use crate::sts::{StsClient, StsSettings};
 use crate::token::{IssuerConfig, KeySource, TokenVerifier};
 
@@ -45,6 +46,8 @@ pub enum StartupError {
     Audit(#[from] crate::ops::AuditError),
     #[error("{0}")]
     Tls(#[from] crate::tls::TlsError),
+    #[error("state.redis_url: {0}")]
+    State(#[from] crate::state::StateError),
 }
 
 pub struct App {
@@ -54,7 +57,9 @@ pub struct App {
     pub sts: StsClient,
     pub rules: Arc<RulesEngine>,
     /// Per-user rate limit; `None` when turned off.
-    pub limiter: Option<Arc<RateLimiter>>,
+    pub limiter: Option<Arc<UserLimit>>,
+    /// Redis, when `[state]` is set: the rate limit and the cache's shared tier live there.
+    pub state: Option<Arc<SharedState>>,
     /// The credential cache; `None` when turned off.
     pub cache: Option<Arc<CredentialCache>>,
     /// Delegations allowed at once (`server.max_in_flight`).
@@ -120,19 +125,33 @@ impl App {
                     .map_err(|e| StartupError::Rules(e.to_string()))?,
             ),
         };
-        let limiter = match same(|a, b| a.limits == b.limits) {
-            Some(p) => p.limiter.clone(),
-            None => {
-                RateLimiter::new(settings.limits.per_minute, settings.limits.burst).map(Arc::new)
-            }
+        let state = match same(|a, b| a.state == b.state) {
+            Some(p) => p.state.clone(),
+            None => match &settings.state {
+                Some(s) => Some(Arc::new(SharedState::new(s.clone())?.with_observer(
+                    Arc::clone(metrics) as Arc<dyn crate::state::StateObserver>,
+                ))),
+                None => None,
+            },
         };
-        let cache = match same(|a, b| a.cache == b.cache && a.sts == b.sts) {
+        let limiter = match same(|a, b| a.limits == b.limits && a.state == b.state) {
+            Some(p) => p.limiter.clone(),
+            None => UserLimit::new(
+                settings.limits.per_minute,
+                settings.limits.burst,
+                state.as_ref(),
+            )
+            .map(Arc::new),
+        };
+        let cache = match same(|a, b| a.cache == b.cache && a.sts == b.sts && a.state == b.state) {
             Some(p) => p.cache.clone(),
             None => settings.cache.clone().map(|c| {
-                Arc::new(
-                    CredentialCache::new(c)
-                        .with_observer(Arc::clone(metrics) as Arc<dyn crate::cache::CacheObserver>),
-                )
+                let cache = CredentialCache::new(c)
+                    .with_observer(Arc::clone(metrics) as Arc<dyn crate::cache::CacheObserver>);
+                Arc::new(match &state {
+                    Some(store) => cache.with_store(Arc::clone(store)),
+                    None => cache,
+                })
             }),
         };
         let in_flight = match same(|a, b| a.server.max_in_flight == b.server.max_in_flight) {
@@ -151,6 +170,7 @@ impl App {
         Ok(Arc::new(Self {
             tls,
             limiter,
+            state,
             cache,
             in_flight,
             audit,

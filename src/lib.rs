@@ -20,6 +20,7 @@ pub mod rules;
 pub mod saml;
 pub mod server;
 pub mod startup;
+pub mod state;
 pub mod sts;
 pub mod telemetry;
 pub mod tls;

@@ -1,9 +1,63 @@
 //! A per-user rate limit: each user (issuer and `sub`) has a token bucket, so one token
-//! holder cannot spend the account's STS quota for everyone.
+//! holder cannot spend the account's STS quota for everyone. In process by default; with
+//! `[state]`, in Redis, so every replica counts against the same allowance.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use crate::error::ApiError;
+use crate::state::{OnError, SharedState};
+
+/// How long a client refused because Redis is down is asked to wait.
+const STORE_DOWN_RETRY: Duration = Duration::from_secs(1);
+
+/// The per-user limit, wherever it is kept.
+#[derive(Debug)]
+pub enum UserLimit {
+    Local(RateLimiter),
+    Shared {
+        store: Arc<SharedState>,
+        per_minute: u32,
+        burst: u32,
+    },
+}
+
+impl UserLimit {
+    /// `None` when `per_minute` is 0 (no limit).
+    pub fn new(per_minute: u32, burst: u32, store: Option<&Arc<SharedState>>) -> Option<Self> {
+        match store {
+            _ if per_minute == 0 => None,
+            Some(store) => Some(Self::Shared {
+                store: Arc::clone(store),
+                per_minute,
+                burst,
+            }),
+            None => RateLimiter::new(per_minute, burst).map(Self::Local),
+        }
+    }
+
+    /// Takes one request from `user`'s allowance. When Redis cannot answer, `on_error`
+    /// decides: refuse with 503 (closed) or let the request through (open).
+    pub async fn check(&self, user: &str) -> Result<(), ApiError> {
+        let too_many = |retry_after| ApiError::TooManyRequests { retry_after };
+        match self {
+            Self::Local(limiter) => limiter.check(user, Instant::now()).map_err(too_many),
+            Self::Shared {
+                store,
+                per_minute,
+                burst,
+            } => match store.take(user, *per_minute, *burst).await {
+                Ok(allowed) => allowed.map_err(too_many),
+                Err(_) if store.settings().on_error == OnError::Open => Ok(()),
+                Err(_) => Err(ApiError::Unavailable {
+                    description: "the shared rate-limit store is unavailable; retry later".into(),
+                    retry_after: STORE_DOWN_RETRY,
+                }),
+            },
+        }
+    }
+}
 
 /// Above this many tracked users, buckets that have refilled are forgotten.
 const PRUNE_ABOVE: usize = 10_000;

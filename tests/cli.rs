@@ -110,6 +110,21 @@ fn configuration_errors_name_the_key() {
             "client_secret = \"0123456789abcdef0123456789abcdef\"",
             "clients[0].client_secret",
         ),
+        (
+            "# redis_url = \"redis://redis:6379/0\"",
+            "redis_url = \"http://:hunter2@redis:6379/\"",
+            "state.redis_url",
+        ),
+        (
+            "# redis_url = \"redis://redis:6379/0\"",
+            "redis_url = \"redis://redis:6379/0\"\nencryption_key_file = \"missing.key\"",
+            "state.encryption_key_file",
+        ),
+        (
+            "on_error = \"closed\"",
+            "on_error = \"ignore\"",
+            "state.on_error",
+        ),
     ];
     for (from, to, key) in cases {
         assert!(original.contains(from), "example lacks {from}");
@@ -121,7 +136,40 @@ fn configuration_errors_name_the_key() {
             "error for {to} does not name {key}: {}",
             text(&out)
         );
+        assert!(!text(&out).contains("hunter2"), "a password was shown");
     }
+}
+
+#[test]
+fn the_cache_in_redis_needs_an_encryption_key() {
+    let tree = example_tree();
+    let config = tree.path().join("config/delegation.toml");
+    let original = std::fs::read_to_string(&config).unwrap();
+    let with_redis = original
+        .replacen("[cache]\nenabled = false", "[cache]\nenabled = true", 1)
+        .replacen(
+            "# redis_url = \"redis://redis:6379/0\"",
+            "redis_url = \"redis://:hunter2@redis:6379/0\"",
+            1,
+        );
+    std::fs::write(&config, &with_redis).unwrap();
+    let out = run(&["check-config"], &config, &[]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("state.encryption_key_file"),
+        "{}",
+        text(&out)
+    );
+    let keyed = with_redis.replacen(
+        "# encryption_key_file = \"state.key\"",
+        "encryption_key_file = \"state.key\"",
+        1,
+    );
+    std::fs::write(&config, keyed).unwrap();
+    std::fs::write(config.with_file_name("state.key"), "ab".repeat(32)).unwrap();
+    let out = run(&["check-config"], &config, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&out).contains("hunter2"), "a password was shown");
 }
 
 #[test]

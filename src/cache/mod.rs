@@ -10,11 +10,14 @@
 //! - STS's `AccessDenied` and `InvalidIdentityToken` are kept for a few seconds
 //!   (`negative_ttl`), so a misconfigured role is not asked again at every request.
 //! - At most `max_entries` entries; the least recently used goes first.
+//! - With a shared store (`[state]`, Redis), an in-process miss looks there next, and one
+//!   replica fetches while the others wait for its entry ([`shared`]).
 //!
 //! A cached credential outlives a revoked id_token by at most its remaining lifetime, as
 //! the first credential did anyway: STS credentials cannot be recalled either way.
 
 mod key;
+mod shared;
 #[cfg(test)]
 mod tests;
 
@@ -30,6 +33,7 @@ use tokio::sync::watch;
 pub use key::{CacheKey, KeyParts};
 
 use crate::error::ApiError;
+use crate::state::SharedState;
 use crate::sts::{StsError, StsResult};
 
 /// `[cache]`, validated.
@@ -57,6 +61,8 @@ pub enum Lookup {
     Shared,
     /// A refusal STS gave moments ago for the same key, repeated.
     Refused,
+    /// Served from the shared store: an entry another replica (or this one) put there.
+    Stored,
     /// Fetched from STS.
     Miss,
 }
@@ -68,6 +74,7 @@ impl Lookup {
             Self::Hit => "hit",
             Self::Shared => "shared",
             Self::Refused => "refused",
+            Self::Stored => "stored",
             Self::Miss => "miss",
         }
     }
@@ -109,6 +116,7 @@ pub struct CredentialCache {
     settings: CacheSettings,
     entries: Mutex<LruCache<CacheKey, Slot>>,
     observer: Option<Arc<dyn CacheObserver>>,
+    store: Option<Arc<SharedState>>,
 }
 
 impl std::fmt::Debug for Slot {
@@ -127,7 +135,14 @@ impl CredentialCache {
             entries: Mutex::new(LruCache::new(settings.max_entries)),
             settings,
             observer: None,
+            store: None,
         }
+    }
+
+    /// Adds the shared tier: entries in Redis, seen by every replica.
+    pub fn with_store(mut self, store: Arc<SharedState>) -> Self {
+        self.store = Some(store);
+        self
     }
 
     pub fn with_observer(mut self, observer: Arc<dyn CacheObserver>) -> Self {
@@ -193,9 +208,15 @@ impl CredentialCache {
                             Lookup::Miss,
                         );
                     };
-                    let outcome = fetch().await;
-                    self.observe(Lookup::Miss);
-                    return (flight.finish(outcome, now), Lookup::Miss);
+                    let (outcome, lookup) = match &self.store {
+                        None => (fetch().await, Lookup::Miss),
+                        Some(store) => {
+                            let min_remaining = self.settings.min_remaining;
+                            shared::through(store, &key, now, min_remaining, fetch).await
+                        }
+                    };
+                    self.observe(lookup);
+                    return (flight.finish(outcome, now), lookup);
                 }
             };
             self.observe(lookup);

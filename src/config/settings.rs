@@ -25,6 +25,8 @@ pub struct Settings {
     pub limits: LimitSettings,
     /// The credential cache; `None`: off.
     pub cache: Option<crate::cache::CacheSettings>,
+    /// Redis for the rate limit and the cache's shared tier; `None`: all in process.
+    pub state: Option<crate::state::StateSettings>,
     pub outbound: OutboundSettings,
     /// Where audit records go; `None`: no audit log.
     pub audit: Option<AuditTarget>,

@@ -82,10 +82,9 @@ pub async fn delegate(
         Subject::from_claims(&claims).map_err(|e| ApiError::InvalidGrant(e.to_string()))?;
     event.subject = Some(subject.to_string());
     if let Some(limiter) = &app.limiter {
-        let user = format!("{}\n{subject}", caller.issuer);
         limiter
-            .check(&user, std::time::Instant::now())
-            .map_err(|retry_after| ApiError::TooManyRequests { retry_after })?;
+            .check(&format!("{}\n{subject}", caller.issuer))
+            .await?;
     }
 
     let target = req.target(caller, clients)?;

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
@@ -15,9 +15,10 @@ const RESULT: &str = "AssumeRoleWithSAMLResponse/AssumeRoleWithSAMLResult";
 const MAX_CODE_CHARS: usize = 128;
 
 /// Temporary credentials. `Debug` hides the secret key and the session token so they never
-/// reach a log line.
-#[derive(Clone, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+/// reach a log line. They deserialise from the JSON they serialise to (the shared cache
+/// store keeps them so, sealed).
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase", try_from = "StoredCredentials")]
 pub struct Credentials {
     access_key_id: String,
     secret_access_key: String,
@@ -26,6 +27,30 @@ pub struct Credentials {
     expiration: String,
     #[serde(skip)]
     expires_at: OffsetDateTime,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct StoredCredentials {
+    access_key_id: String,
+    secret_access_key: String,
+    session_token: String,
+    expiration: String,
+}
+
+impl TryFrom<StoredCredentials> for Credentials {
+    type Error = StsError;
+
+    fn try_from(s: StoredCredentials) -> Result<Self, StsError> {
+        let (expires_at, expiration) = normalise_expiration(&s.expiration)?;
+        Ok(Self {
+            access_key_id: s.access_key_id,
+            secret_access_key: s.secret_access_key,
+            session_token: s.session_token,
+            expiration,
+            expires_at,
+        })
+    }
 }
 
 impl fmt::Debug for Credentials {
@@ -40,14 +65,14 @@ impl fmt::Debug for Credentials {
 }
 
 /// The assumed role session.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "PascalCase")]
 pub struct AssumedRoleUser {
     assumed_role_id: String,
     arn: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "PascalCase")]
 struct ResponseMetadata {
     request_id: String,
@@ -55,7 +80,7 @@ struct ResponseMetadata {
 
 /// A successful `AssumeRoleWithSAML` result. Serialises to exactly the JSON Auth0 answered
 /// with: the SDK's member order, PascalCase keys, optional members omitted when absent.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "PascalCase")]
 pub struct StsResult {
     credentials: Credentials,

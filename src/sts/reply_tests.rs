@@ -235,3 +235,18 @@ fn from_xml_refuses_an_error_document() {
         Err(StsError::Malformed { .. })
     ));
 }
+
+#[test]
+fn the_json_form_reads_back_to_the_same_result() {
+    for xml in [FULL.to_owned(), without(FULL, "SourceIdentity")] {
+        let result = StsResult::from_xml(&xml).unwrap();
+        let json = serde_json::to_vec(&result).unwrap();
+        let back: StsResult = serde_json::from_slice(&json).unwrap();
+        assert_eq!(back, result);
+        assert_eq!(back.expiration(), result.expiration());
+    }
+    let bad = serde_json::to_string(&StsResult::from_xml(FULL).unwrap())
+        .unwrap()
+        .replace("2026-11-27T19:00:00.000Z", "tomorrow");
+    assert!(serde_json::from_str::<StsResult>(&bad).is_err());
+}

@@ -20,6 +20,7 @@ mod rules;
 #[path = "../support/saml_verify.rs"]
 mod saml_verify;
 mod security;
+mod shared_state;
 mod sts_faults;
 mod test_app;
 mod tls;

@@ -7,8 +7,10 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 mod server;
+mod state;
 
 pub use server::ServerSection;
+pub use state::StateSection;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,6 +30,8 @@ pub struct FileConfig {
     pub limits: LimitsSection,
     #[serde(default)]
     pub cache: CacheSection,
+    #[serde(default)]
+    pub state: StateSection,
     #[serde(default)]
     pub outbound: OutboundSection,
     #[serde(default)]

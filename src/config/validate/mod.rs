@@ -13,6 +13,7 @@ mod identity;
 mod issuers;
 mod sections;
 mod server;
+mod state;
 
 use sections::{audit, cache, outbound, saml, sts};
 use server::server;
@@ -113,6 +114,7 @@ pub(super) fn validate(raw: FileConfig, base: &Path) -> Result<Settings, Vec<Str
         10_000,
     );
     let cache = cache(&raw, &mut p);
+    let state = state::state(&raw, base, &mut p);
     let outbound = outbound(&raw, base, &mut p);
     let audit = audit(&raw, base, &mut p);
     let admin_token = admin_token(&raw, base, &mut p);
@@ -120,6 +122,7 @@ pub(super) fn validate(raw: FileConfig, base: &Path) -> Result<Settings, Vec<Str
         (Some(server), Some(saml), Some(sts), Some(outbound)) if p.0.is_empty() => Ok(Settings {
             outbound,
             cache,
+            state,
             audit,
             admin_token,
             rules,

@@ -3,8 +3,6 @@
 //! is bounded: configured client IDs, issuers and rule files, or a fixed set of words;
 //! never a `sub` or free text.
 
-use std::time::Duration;
-
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -15,6 +13,8 @@ use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::Registry;
 
 use super::DelegationEvent;
+
+mod observers;
 
 /// The content type of [`Metrics::render`]'s output.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -48,6 +48,11 @@ struct KindLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OperationLabel {
+    operation: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct CertLabel {
     cert: &'static str,
 }
@@ -76,6 +81,8 @@ pub struct Metrics {
     cache_hits: Family<KindLabel, Counter>,
     cache_misses: Counter,
     cache_evictions: Counter,
+    state_errors: Family<OperationLabel, Counter>,
+    state_up: Gauge,
 }
 
 /// Latency buckets from 1 ms to about 16 s.
@@ -167,7 +174,7 @@ impl Metrics {
         let cache_hits = Family::<KindLabel, Counter>::default();
         registry.register(
             "credential_cache_hits",
-            "Delegations answered without an STS call of their own, by kind (hit: from an entry, shared: from a concurrent request's call, refused: a kept STS refusal)",
+            "Delegations answered without an STS call of their own, by kind (hit: from an entry, shared: from a concurrent request's call, refused: a kept STS refusal, stored: from the shared store)",
             cache_hits.clone(),
         );
         let cache_misses = Counter::default();
@@ -181,6 +188,18 @@ impl Metrics {
             "credential_cache_evictions",
             "Credential cache entries pushed out by the max_entries bound",
             cache_evictions.clone(),
+        );
+        let state_errors = Family::<OperationLabel, Counter>::default();
+        registry.register(
+            "state_store_errors",
+            "Redis operations ([state]) that failed or timed out, by operation",
+            state_errors.clone(),
+        );
+        let state_up = Gauge::default();
+        registry.register(
+            "state_store_up",
+            "1 when the last Redis operation ([state]) got an answer; 0 when it failed or no [state] is set",
+            state_up.clone(),
         );
         registry.register(
             "build",
@@ -206,6 +225,8 @@ impl Metrics {
             cache_hits,
             cache_misses,
             cache_evictions,
+            state_errors,
+            state_up,
         }
     }
 
@@ -255,45 +276,5 @@ impl Metrics {
 
     pub fn audit_failed(&self) {
         self.audit_failures.inc();
-    }
-}
-
-impl crate::sts::Observer for Metrics {
-    fn attempt(&self, result: &'static str, duration: Duration, retry: bool) {
-        self.sts_requests
-            .get_or_create(&ResultLabel { result })
-            .inc();
-        self.sts_seconds.observe(duration.as_secs_f64());
-        if retry {
-            self.sts_retries.inc();
-        }
-    }
-}
-
-impl crate::cache::CacheObserver for Metrics {
-    fn lookup(&self, lookup: crate::cache::Lookup) {
-        match lookup {
-            crate::cache::Lookup::Miss => self.cache_misses.inc(),
-            kind => self
-                .cache_hits
-                .get_or_create(&KindLabel {
-                    kind: kind.as_str(),
-                })
-                .inc(),
-        };
-    }
-
-    fn evicted(&self) {
-        self.cache_evictions.inc();
-    }
-}
-
-impl crate::token::JwksObserver for Metrics {
-    fn fetched(&self, issuer: &str, ok: bool) {
-        let labels = IssuerResult {
-            issuer: issuer.to_owned(),
-            result: if ok { "ok" } else { "error" },
-        };
-        self.jwks_fetches.get_or_create(&labels).inc();
     }
 }

@@ -1,0 +1,40 @@
+//! `[state]`: Redis, shared by every replica.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StateSection {
+    pub redis_url: Option<String>,
+    pub encryption_key_file: Option<PathBuf>,
+    pub on_error: String,
+    pub key_prefix: String,
+    pub timeout_ms: u64,
+}
+
+impl Default for StateSection {
+    fn default() -> Self {
+        Self {
+            redis_url: None,
+            encryption_key_file: None,
+            on_error: "closed".into(),
+            key_prefix: "delegation:".into(),
+            timeout_ms: 250,
+        }
+    }
+}
+
+/// The URL may carry a password: it is not shown.
+impl std::fmt::Debug for StateSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StateSection")
+            .field("redis_url", &self.redis_url.as_ref().map(|_| "<set>"))
+            .field("encryption_key_file", &self.encryption_key_file)
+            .field("on_error", &self.on_error)
+            .field("key_prefix", &self.key_prefix)
+            .field("timeout_ms", &self.timeout_ms)
+            .finish()
+    }
+}

@@ -1,0 +1,134 @@
+//! `[state]`: the Redis URL (its password never appears in a message), the sealing key
+//! for cache entries, and what to do when Redis is down.
+
+use std::path::Path;
+use std::time::Duration;
+
+use base64::Engine;
+use url::Url;
+
+use super::{Problems, in_range, read};
+use crate::config::file::FileConfig;
+use crate::config::settings::Secret;
+use crate::state::{OnError, StateSettings};
+
+const KEY_HINT: &str = "must hold a 256-bit key: 64 hex digits or 44 base64 characters \
+                        (make one with `openssl rand -hex 32`)";
+
+/// `None` when `redis_url` is unset: everything stays in process.
+pub(super) fn state(raw: &FileConfig, base: &Path, p: &mut Problems) -> Option<StateSettings> {
+    let s = &raw.state;
+    in_range(p, "state.timeout_ms", s.timeout_ms, 10, 10_000);
+    let on_error = match s.on_error.as_str() {
+        "closed" => OnError::Closed,
+        "open" => OnError::Open,
+        other => {
+            p.add(
+                "state.on_error",
+                format!("`{other}` is not one of \"closed\", \"open\""),
+            );
+            OnError::Closed
+        }
+    };
+    if s.key_prefix.len() > 64
+        || s.key_prefix
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+    {
+        p.add(
+            "state.key_prefix",
+            "must be at most 64 characters without spaces or control characters",
+        );
+    }
+    let Some(url) = s.redis_url.as_deref().filter(|u| !u.is_empty()) else {
+        if s.encryption_key_file.is_some() {
+            p.add(
+                "state.encryption_key_file",
+                "is set but state.redis_url is not; set both or neither",
+            );
+        }
+        return None;
+    };
+    let display_url = p.check("state.redis_url", redis_url(url))?;
+    let encryption_key = match &s.encryption_key_file {
+        Some(path) => {
+            let text = read(p, "state.encryption_key_file", base, path)?;
+            Some(Secret::new(
+                p.check("state.encryption_key_file", parse_key(&text))?,
+            ))
+        }
+        None if raw.cache.enabled => {
+            p.add(
+                "state.encryption_key_file",
+                "is required when the cache is on with redis_url: cache entries hold credentials",
+            );
+            return None;
+        }
+        None => None,
+    };
+    Some(StateSettings {
+        url: Secret::new(url.to_owned()),
+        display_url,
+        encryption_key,
+        on_error,
+        key_prefix: s.key_prefix.clone(),
+        timeout: Duration::from_millis(s.timeout_ms),
+    })
+}
+
+/// Checks the URL and returns it without its password, for logs and messages.
+fn redis_url(text: &str) -> Result<String, String> {
+    let mut url = Url::parse(text).map_err(|e| format!("not a URL: {e}"))?;
+    if url.password().is_some() {
+        let _ = url.set_password(Some("redacted"));
+    }
+    match url.scheme() {
+        "redis" | "rediss" if url.host_str().is_some_and(|h| !h.is_empty()) => Ok(url.to_string()),
+        "redis" | "rediss" => Err(format!("`{url}` names no host")),
+        other => Err(format!(
+            "scheme `{other}` is not redis:// or rediss:// (TLS)"
+        )),
+    }
+}
+
+fn parse_key(text: &str) -> Result<[u8; 32], String> {
+    let text = text.trim();
+    let bytes = if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        (0..32)
+            .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16))
+            .collect::<Result<Vec<u8>, _>>()
+            .map_err(|_| KEY_HINT.to_owned())?
+    } else {
+        base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .map_err(|_| KEY_HINT.to_owned())?
+    };
+    bytes.try_into().map_err(|_| KEY_HINT.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_checked_and_never_show_the_password() {
+        assert_eq!(
+            redis_url("redis://:hunter2@cache:6380/2").unwrap(),
+            "redis://:redacted@cache:6380/2"
+        );
+        assert!(redis_url("rediss://cache.example.com").is_ok());
+        let bad = redis_url("http://:hunter2@cache/").unwrap_err();
+        assert!(bad.contains("http") && !bad.contains("hunter2"), "{bad}");
+        assert!(redis_url("cache:6379").is_err());
+    }
+
+    #[test]
+    fn keys_are_64_hex_digits_or_base64_of_32_bytes() {
+        let hex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n";
+        assert_eq!(parse_key(hex).unwrap()[1], 0x11);
+        let b64 = base64::engine::general_purpose::STANDARD.encode([9u8; 32]);
+        assert_eq!(parse_key(&b64).unwrap(), [9u8; 32]);
+        assert!(parse_key("too short").is_err());
+        assert!(parse_key(&base64::engine::general_purpose::STANDARD.encode([9u8; 16])).is_err());
+    }
+}

@@ -1,0 +1,174 @@
+//! Shared state in Redis: the per-user rate limit and the credential cache, held where
+//! every replica sees them.
+//!
+//! - The rate limit is one atomic script per request ([`rate`]), clocked by Redis's own
+//!   time, so replicas with skewed clocks still agree.
+//! - Cache entries are sealed with AES-256-GCM ([`seal`]) under the cache key's digest,
+//!   expire with Redis's own TTL, and a short lock lets one replica fetch while the others
+//!   wait ([`store`]).
+//! - Each operation is bounded by `timeout`. When Redis fails, the failure is counted and
+//!   logged once (and its recovery once); the connection manager reconnects by itself.
+
+mod rate;
+mod seal;
+mod store;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+pub use seal::{SealError, Sealer};
+pub use store::StoreLock;
+
+use crate::config::Secret;
+
+/// What a request does when Redis cannot decide its rate limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnError {
+    /// Refuse with 503 and `Retry-After` (the default: no limit is never silently lifted).
+    Closed,
+    /// Let the request through.
+    Open,
+}
+
+/// `[state]`, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateSettings {
+    /// The connection URL; it may carry a password.
+    pub url: Secret<String>,
+    /// The URL without its password, for logs.
+    pub display_url: String,
+    /// The AES-256 key cache entries are sealed with; required when the cache is on.
+    pub encryption_key: Option<Secret<[u8; 32]>>,
+    pub on_error: OnError,
+    /// Put before every key, so one Redis can serve several deployments.
+    pub key_prefix: String,
+    /// Longest wait for one Redis operation.
+    pub timeout: Duration,
+}
+
+/// Told about Redis's health, for metrics.
+pub trait StateObserver: Send + Sync + std::fmt::Debug {
+    /// One operation failed; `operation` is `rate_limit`, `cache_get`, `cache_put`, `lock`
+    /// or `unlock`.
+    fn failed(&self, operation: &'static str);
+    /// Whether the last operation reached Redis.
+    fn available(&self, up: bool);
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("redis: {0}")]
+    Redis(#[from] redis::RedisError),
+    #[error("redis did not answer within {0:?}")]
+    Timeout(Duration),
+    #[error("stored entry: {0}")]
+    Entry(String),
+}
+
+pub struct SharedState {
+    conn: ConnectionManager,
+    settings: StateSettings,
+    sealer: Option<Sealer>,
+    observer: Option<Arc<dyn StateObserver>>,
+    down: AtomicBool,
+    scripts: rate::Scripts,
+}
+
+impl std::fmt::Debug for SharedState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedState")
+            .field("url", &self.settings.display_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SharedState {
+    /// Connects lazily: a Redis that is down at start is retried at each request, like one
+    /// that goes down later. Must run inside the Tokio runtime.
+    pub fn new(settings: StateSettings) -> Result<Self, StateError> {
+        let client = redis::Client::open(settings.url.expose().as_str())?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(settings.timeout))
+            .set_response_timeout(Some(settings.timeout))
+            .set_number_of_retries(1)
+            .set_max_delay(Duration::from_millis(500));
+        let conn = ConnectionManager::new_lazy_with_config(client, config)?;
+        let sealer = match &settings.encryption_key {
+            Some(key) => {
+                Some(Sealer::new(key.expose()).map_err(|e| StateError::Entry(e.to_string()))?)
+            }
+            None => None,
+        };
+        Ok(Self {
+            conn,
+            settings,
+            sealer,
+            observer: None,
+            down: AtomicBool::new(false),
+            scripts: rate::Scripts::new(),
+        })
+    }
+
+    pub fn with_observer(mut self, observer: Arc<dyn StateObserver>) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    pub fn settings(&self) -> &StateSettings {
+        &self.settings
+    }
+
+    /// A Redis key under the configured prefix: `prefix` `kind` `:` hex digest.
+    fn key(&self, kind: &str, digest: &[u8]) -> String {
+        use std::fmt::Write;
+        let mut key = String::with_capacity(self.settings.key_prefix.len() + kind.len() + 65);
+        key.push_str(&self.settings.key_prefix);
+        key.push_str(kind);
+        key.push(':');
+        for b in digest {
+            let _ = write!(key, "{b:02x}");
+        }
+        key
+    }
+
+    /// Runs one operation with the timeout, and records whether Redis answered.
+    async fn run<T, F>(&self, operation: &'static str, op: F) -> Result<T, StateError>
+    where
+        F: std::future::Future<Output = Result<T, StateError>>,
+    {
+        let result = match tokio::time::timeout(self.settings.timeout, op).await {
+            Ok(result) => result,
+            Err(_) => Err(StateError::Timeout(self.settings.timeout)),
+        };
+        match &result {
+            Err(StateError::Redis(_) | StateError::Timeout(_)) => {
+                if let Some(o) = &self.observer {
+                    o.failed(operation);
+                    o.available(false);
+                }
+                if !self.down.swap(true, Ordering::Relaxed)
+                    && let Err(error) = &result
+                {
+                    tracing::warn!(
+                        store = %self.settings.display_url,
+                        operation,
+                        %error,
+                        "shared state store unavailable"
+                    );
+                }
+            }
+            _ => {
+                if self.down.swap(false, Ordering::Relaxed) {
+                    tracing::info!(store = %self.settings.display_url, "shared state store available again");
+                }
+                if let Some(o) = &self.observer {
+                    o.available(true);
+                }
+            }
+        }
+        result
+    }
+}
