@@ -42,6 +42,8 @@ pub struct StateSettings {
     pub display_url: String,
     /// The AES-256 key cache entries are sealed with; required when the cache is on.
     pub encryption_key: Option<Secret<[u8; 32]>>,
+    /// PEM certificates that alone are trusted for `rediss://`; `None`: the system's store.
+    pub ca_pem: Option<Vec<u8>>,
     pub on_error: OnError,
     /// Put before every key, so one Redis can serve several deployments.
     pub key_prefix: String,
@@ -89,7 +91,17 @@ impl SharedState {
     /// Connects lazily: a Redis that is down at start is retried at each request, like one
     /// that goes down later. Must run inside the Tokio runtime.
     pub fn new(settings: StateSettings) -> Result<Self, StateError> {
-        let client = redis::Client::open(settings.url.expose().as_str())?;
+        let url = settings.url.expose().as_str();
+        let client = match &settings.ca_pem {
+            Some(pem) => redis::Client::build_with_tls(
+                url,
+                redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(pem.clone()),
+                },
+            )?,
+            None => redis::Client::open(url)?,
+        };
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(settings.timeout))
             .set_response_timeout(Some(settings.timeout))

@@ -9,6 +9,7 @@ use serde::Deserialize;
 pub struct StateSection {
     pub redis_url: Option<String>,
     pub encryption_key_file: Option<PathBuf>,
+    pub ca_file: Option<PathBuf>,
     pub on_error: String,
     pub key_prefix: String,
     pub timeout_ms: u64,
@@ -19,6 +20,7 @@ impl Default for StateSection {
         Self {
             redis_url: None,
             encryption_key_file: None,
+            ca_file: None,
             on_error: "closed".into(),
             key_prefix: "delegation:".into(),
             timeout_ms: 250,
@@ -32,6 +34,7 @@ impl std::fmt::Debug for StateSection {
         f.debug_struct("StateSection")
             .field("redis_url", &self.redis_url.as_ref().map(|_| "<set>"))
             .field("encryption_key_file", &self.encryption_key_file)
+            .field("ca_file", &self.ca_file)
             .field("on_error", &self.on_error)
             .field("key_prefix", &self.key_prefix)
             .field("timeout_ms", &self.timeout_ms)

@@ -50,6 +50,21 @@ pub(super) fn state(raw: &FileConfig, base: &Path, p: &mut Problems) -> Option<S
         return None;
     };
     let display_url = p.check("state.redis_url", redis_url(url))?;
+    let ca_pem = match &s.ca_file {
+        Some(_) if !url.starts_with("rediss://") => {
+            p.add("state.ca_file", "applies to rediss:// (TLS) URLs only");
+            return None;
+        }
+        Some(path) => {
+            let text = read(p, "state.ca_file", base, path)?;
+            if !text.contains("-----BEGIN CERTIFICATE-----") {
+                p.add("state.ca_file", "holds no PEM certificate");
+                return None;
+            }
+            Some(text.into_bytes())
+        }
+        None => None,
+    };
     let encryption_key = match &s.encryption_key_file {
         Some(path) => {
             let text = read(p, "state.encryption_key_file", base, path)?;
@@ -70,6 +85,7 @@ pub(super) fn state(raw: &FileConfig, base: &Path, p: &mut Problems) -> Option<S
         url: Secret::new(url.to_owned()),
         display_url,
         encryption_key,
+        ca_pem,
         on_error,
         key_prefix: s.key_prefix.clone(),
         timeout: Duration::from_millis(s.timeout_ms),
@@ -81,6 +97,12 @@ fn redis_url(text: &str) -> Result<String, String> {
     let mut url = Url::parse(text).map_err(|e| format!("not a URL: {e}"))?;
     if url.password().is_some() {
         let _ = url.set_password(Some("redacted"));
+    }
+    if url.fragment().is_some() {
+        return Err(
+            "a fragment (such as #insecure) is not accepted: TLS certificates are always checked"
+                .into(),
+        );
     }
     match url.scheme() {
         "redis" | "rediss" if url.host_str().is_some_and(|h| !h.is_empty()) => Ok(url.to_string()),
@@ -120,6 +142,7 @@ mod tests {
         let bad = redis_url("http://:hunter2@cache/").unwrap_err();
         assert!(bad.contains("http") && !bad.contains("hunter2"), "{bad}");
         assert!(redis_url("cache:6379").is_err());
+        assert!(redis_url("rediss://cache/#insecure").is_err());
     }
 
     #[test]

@@ -234,3 +234,65 @@ async fn with_on_error_open_requests_pass_and_the_cache_is_bypassed_while_redis_
     )
     .await;
 }
+
+#[tokio::test]
+async fn rediss_with_a_private_ca_and_a_password_works_and_a_wrong_password_is_never_logged() {
+    let made = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let (cert, key) = (made.cert.pem(), made.signing_key.serialize_pem());
+    let redis = Redis::start_tls(&cert, &key, "s3cret-redis-pass").await;
+    let tls_section = |password: &str| {
+        format!(
+            "[state]\nredis_url = \"rediss://:{password}@127.0.0.1:{}/\"\nca_file = \"redis-ca.pem\"\n",
+            redis.port
+        )
+    };
+    let spawn = async |password: &str| {
+        let issuer = Issuer::start().await;
+        let sts = StsFront::start().await;
+        let files = [("redis-ca.pem", cert.as_str())];
+        TestApp::spawn_custom(issuer, sts, &tls_section(password), None, &files).await
+    };
+    let app = spawn("s3cret-redis-pass").await;
+    assert_eq!(
+        app.post_json(&app.body_for("app", "auth0|tls"))
+            .await
+            .status(),
+        200
+    );
+    let samples = scrape(&format!("{}/metrics", app.address)).await;
+    assert_eq!(
+        value(&samples, "state_store_up", serde_json::json!({})),
+        1.0
+    );
+    // The rate limit really is in Redis: with a wrong password nothing can be decided.
+    let wrong = spawn("wrong-redis-pass").await;
+    assert_error(
+        wrong.post_json(&wrong.body_for("app", "auth0|tls")).await,
+        503,
+        "temporarily_unavailable",
+    )
+    .await;
+    // Without the private CA the certificate is not trusted: no connection, no limit.
+    let untrusted = {
+        let issuer = Issuer::start().await;
+        let sts = StsFront::start().await;
+        let section = tls_section("s3cret-redis-pass").replace("ca_file = \"redis-ca.pem\"\n", "");
+        TestApp::spawn_custom(issuer, sts, &section, None, &[]).await
+    };
+    assert_error(
+        untrusted
+            .post_json(&untrusted.body_for("app", "auth0|tls"))
+            .await,
+        503,
+        "temporarily_unavailable",
+    )
+    .await;
+    let logs = String::from_utf8_lossy(&crate::logs::captured_logs().lock().unwrap()).into_owned();
+    assert!(
+        logs.contains("shared state store unavailable"),
+        "the outage was not logged"
+    );
+    for password in ["s3cret-redis-pass", "wrong-redis-pass"] {
+        assert!(!logs.contains(password), "a Redis password reached the log");
+    }
+}

@@ -28,15 +28,53 @@ pub async fn eventually(what: &str, within: Duration, mut check: impl AsyncFnMut
 pub struct Redis {
     pub port: u16,
     child: Option<Child>,
-    dir: tempfile::TempDir,
+    pub dir: tempfile::TempDir,
+    /// Arguments beyond the port and persistence (TLS, a password).
+    extra: Vec<String>,
+    tls: bool,
 }
 
 impl Redis {
     pub async fn start() -> Self {
+        Self::start_with(&[], false).await
+    }
+
+    /// Redis over TLS only, with `cert`/`key` (PEM) and `requirepass`.
+    pub async fn start_tls(cert: &str, key: &str, password: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("tls.crt"), cert).unwrap();
+        std::fs::write(dir.path().join("tls.key"), key).unwrap();
+        let path = |name: &str| dir.path().join(name).display().to_string();
+        let extra = [
+            "--tls-cert-file".to_owned(),
+            path("tls.crt"),
+            "--tls-key-file".to_owned(),
+            path("tls.key"),
+            "--tls-ca-cert-file".to_owned(),
+            path("tls.crt"),
+            "--tls-auth-clients".to_owned(),
+            "no".to_owned(),
+            "--requirepass".to_owned(),
+            password.to_owned(),
+        ];
+        let mut redis = Self {
+            port: free_port(),
+            child: None,
+            dir,
+            extra: extra.to_vec(),
+            tls: true,
+        };
+        redis.launch().await;
+        redis
+    }
+
+    async fn start_with(extra: &[String], tls: bool) -> Self {
         let mut redis = Self {
             port: free_port(),
             child: None,
             dir: tempfile::tempdir().unwrap(),
+            extra: extra.to_vec(),
+            tls,
         };
         redis.launch().await;
         redis
@@ -47,8 +85,16 @@ impl Redis {
     }
 
     async fn launch(&mut self) {
+        let port = self.port.to_string();
+        let ports = if self.tls {
+            ["--port", "0", "--tls-port", &port]
+        } else {
+            ["--port", &port, "--tls-port", "0"]
+        };
         let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(ports)
+            .args(["--bind", "127.0.0.1"])
+            .args(&self.extra)
             .args(["--save", "", "--appendonly", "no"])
             .arg("--dir")
             .arg(self.dir.path())
@@ -57,10 +103,17 @@ impl Redis {
             .spawn()
             .unwrap_or_else(|e| panic!("redis-server cannot start ({e}); run scripts/setup"));
         self.child = Some(child);
+        let tls = self.tls;
         eventually(
-            "redis-server answers PING",
+            "redis-server answers",
             Duration::from_secs(10),
-            async || self.command(&["PING"]).is_some_and(|r| r == "+PONG\r\n"),
+            async || {
+                if tls {
+                    TcpStream::connect(("127.0.0.1", self.port)).is_ok()
+                } else {
+                    self.command(&["PING"]).is_some_and(|r| r == "+PONG\r\n")
+                }
+            },
         )
         .await;
     }
