@@ -46,6 +46,8 @@ pub enum StartupError {
     Audit(#[from] crate::ops::AuditError),
     #[error("{0}")]
     Tls(#[from] crate::tls::TlsError),
+    #[error("issuer.signing_key: {0}")]
+    Issuer(#[from] crate::issuer::IssuerKeyError),
     #[error("state.redis_url: {0}")]
     State(#[from] crate::state::StateError),
 }
@@ -60,6 +62,8 @@ pub struct App {
     pub limiter: Option<Arc<UserLimit>>,
     /// Redis, when `[state]` is set: the rate limit and the cache's shared tier live there.
     pub state: Option<Arc<SharedState>>,
+    /// The server's own OIDC issuer (`[issuer]`), when configured.
+    pub oidc: Option<Arc<crate::issuer::OidcIssuer>>,
     /// The credential cache; `None` when turned off.
     pub cache: Option<Arc<CredentialCache>>,
     /// Delegations allowed at once (`server.max_in_flight`).
@@ -134,6 +138,13 @@ impl App {
                 None => None,
             },
         };
+        let oidc = match same(|a, b| a.oidc_issuer == b.oidc_issuer) {
+            Some(p) => p.oidc.clone(),
+            None => match &settings.oidc_issuer {
+                Some(s) => Some(Arc::new(crate::issuer::OidcIssuer::new(s)?)),
+                None => None,
+            },
+        };
         let limiter = match same(|a, b| a.limits == b.limits && a.state == b.state) {
             Some(p) => p.limiter.clone(),
             None => UserLimit::new(
@@ -171,6 +182,7 @@ impl App {
             tls,
             limiter,
             state,
+            oidc,
             cache,
             in_flight,
             audit,

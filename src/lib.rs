@@ -13,6 +13,7 @@ pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod http;
+pub mod issuer;
 pub mod limit;
 pub mod ops;
 pub mod roots;

@@ -141,6 +141,69 @@ fn configuration_errors_name_the_key() {
 }
 
 #[test]
+fn keygen_kind_oidc_writes_an_issuer_key_that_check_config_loads() {
+    let tree = example_tree();
+    let keys = tree.path().join("keys");
+    let out = Command::new(BIN)
+        .args(["keygen", "--kind", "oidc", "--out", keys.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let key = keys.join("oidc.key");
+    assert!(
+        std::fs::read_to_string(&key)
+            .unwrap()
+            .starts_with("-----BEGIN PRIVATE KEY-----")
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // A second run keeps the key unless told otherwise; the SAML keys are untouched.
+    let again = Command::new(BIN)
+        .args(["keygen", "--kind", "oidc", "--out", keys.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(keys.join("saml.key").exists());
+
+    let config = tree.path().join("config/delegation.toml");
+    let original = std::fs::read_to_string(&config).unwrap();
+    let enabled = original
+        .replacen("# [issuer]\n", "[issuer]\n", 1)
+        .replacen(
+            "# url = \"https://delegation.example.com\"",
+            "url = \"https://delegation.example.com\"",
+            1,
+        )
+        .replacen(
+            "# signing_key = \"../keys/oidc.key\"",
+            "signing_key = \"../keys/oidc.key\"",
+            1,
+        );
+    assert_ne!(enabled, original, "the example has no [issuer] block");
+    std::fs::write(&config, &enabled).unwrap();
+    let out = run(&["check-config"], &config, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    // A plain-HTTP issuer elsewhere than loopback, or a certificate for a key, is named.
+    for (from, to, key) in [
+        (
+            "\nurl = \"https://delegation",
+            "\nurl = \"http://delegation",
+            "issuer.url",
+        ),
+        ("../keys/oidc.key", "../keys/saml.crt", "issuer.signing_key"),
+    ] {
+        std::fs::write(&config, enabled.replacen(from, to, 1)).unwrap();
+        let out = run(&["check-config"], &config, &[]);
+        assert!(!out.status.success(), "accepted {to}");
+        assert!(text(&out).contains(key), "{}", text(&out));
+    }
+}
+
+#[test]
 fn the_cache_in_redis_needs_an_encryption_key() {
     let tree = example_tree();
     let config = tree.path().join("config/delegation.toml");

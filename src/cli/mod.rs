@@ -2,13 +2,14 @@
 
 mod explain;
 mod healthcheck;
+mod keygen;
 mod reload;
 mod try_rule;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::app::{App, SystemClock};
 use crate::config::{self, Settings};
@@ -34,16 +35,27 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// What `keygen` makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KeyKind {
+    Saml,
+    Oidc,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Start the HTTP server.
     Serve,
     /// Validate the configuration and keys, print a summary; non-zero exit on error.
     CheckConfig,
-    /// Write an RSA-2048 SAML signing key and a self-signed certificate into DIR.
+    /// Write keys into DIR: `--kind saml` (the default) an RSA-2048 SAML signing key and a
+    /// self-signed certificate (saml.key, saml.crt); `--kind oidc` an RSA-2048 key for the
+    /// server's own OIDC issuer (oidc.key).
     Keygen {
         #[arg(long)]
         out: PathBuf,
+        #[arg(long, value_enum, default_value_t = KeyKind::Saml)]
+        kind: KeyKind,
         /// Certificate subject common name.
         #[arg(long, default_value = "delegation-server")]
         common_name: String,
@@ -110,15 +122,23 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::CheckConfig => check_config(&cli.config),
         Command::Keygen {
             out,
+            kind,
             common_name,
             force,
             if_missing,
         } => {
-            if if_missing && out.join("saml.key").exists() && out.join("saml.crt").exists() {
+            let files: &[&str] = match kind {
+                KeyKind::Saml => &["saml.key", "saml.crt"],
+                KeyKind::Oidc => &["oidc.key"],
+            };
+            if if_missing && files.iter().all(|f| out.join(f).exists()) {
                 println!("{} already holds keys; keeping them", out.display());
                 return Ok(());
             }
-            keygen(&out, &common_name, force)
+            match kind {
+                KeyKind::Saml => keygen::keygen(&out, &common_name, force),
+                KeyKind::Oidc => keygen::keygen_oidc(&out, force),
+            }
         }
         Command::Healthcheck { timeout_ms } => {
             healthcheck::healthcheck(&cli.config, std::time::Duration::from_millis(timeout_ms))
@@ -245,42 +265,6 @@ fn summary(s: &Settings, key_bits: usize) -> String {
         n => format!("  rules: {n} compiled, in order: {}\n", names.join(", ")),
     };
     out
-}
-
-fn keygen(out: &Path, common_name: &str, force: bool) -> Result<(), String> {
-    let key_path = out.join("saml.key");
-    let cert_path = out.join("saml.crt");
-    if !force && (key_path.exists() || cert_path.exists()) {
-        return Err(format!(
-            "{} already holds keys; pass --force to replace them",
-            out.display()
-        ));
-    }
-    let (key, cert) = saml::generate_key_and_certificate(common_name).map_err(|e| e.to_string())?;
-    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-    write_private(&key_path, key.as_bytes())?;
-    std::fs::write(&cert_path, cert)
-        .map_err(|e| format!("cannot write {}: {e}", cert_path.display()))?;
-    println!("wrote {} and {}", key_path.display(), cert_path.display());
-    Ok(())
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write;
-    let fail = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).map_err(fail)?;
-    // `mode` applies only to new files; a key replaced with --force must be private too.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(fail)?;
-    }
-    file.write_all(bytes).map_err(fail)
 }
 
 fn metadata(path: &Path, client: Option<&str>) -> Result<(), String> {

@@ -27,6 +27,8 @@ pub struct Settings {
     pub cache: Option<crate::cache::CacheSettings>,
     /// Redis for the rate limit and the cache's shared tier; `None`: all in process.
     pub state: Option<crate::state::StateSettings>,
+    /// The server's own OIDC issuer (`[issuer]`); `None`: not one.
+    pub oidc_issuer: Option<crate::issuer::OidcIssuerSettings>,
     pub outbound: OutboundSettings,
     /// Where audit records go; `None`: no audit log.
     pub audit: Option<AuditTarget>,

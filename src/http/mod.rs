@@ -6,6 +6,7 @@ mod delegation;
 mod explain;
 mod health;
 mod metadata;
+mod well_known;
 
 use std::sync::Arc;
 
@@ -28,6 +29,11 @@ pub fn router(server: Arc<Server>) -> Router {
         .route("/delegation/explain", post(explain::handle))
         .route("/samlp/metadata", get(metadata::default_issuer))
         .route("/samlp/metadata/{client_id}", get(metadata::for_client))
+        .route(
+            "/.well-known/openid-configuration",
+            get(well_known::discovery),
+        )
+        .route("/.well-known/jwks.json", get(well_known::jwks))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz));
     if settings.metrics && settings.metrics_listen.is_none() {

@@ -15,6 +15,7 @@ mod hostile;
 mod logs;
 mod metadata;
 mod ops;
+mod own_issuer;
 mod reload;
 mod rules;
 #[path = "../support/saml_verify.rs"]

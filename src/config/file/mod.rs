@@ -10,7 +10,7 @@ mod server;
 mod state;
 
 pub use server::ServerSection;
-pub use state::StateSection;
+pub use state::{OidcIssuerSection, StateSection};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -32,6 +32,8 @@ pub struct FileConfig {
     pub cache: CacheSection,
     #[serde(default)]
     pub state: StateSection,
+    /// The server's own OIDC issuer; absent: none.
+    pub issuer: Option<OidcIssuerSection>,
     #[serde(default)]
     pub outbound: OutboundSection,
     #[serde(default)]

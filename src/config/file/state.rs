@@ -1,4 +1,4 @@
-//! `[state]`: Redis, shared by every replica.
+//! `[state]` (Redis, shared by every replica) and `[issuer]` (the server's own OIDC issuer).
 
 use std::path::PathBuf;
 
@@ -40,4 +40,13 @@ impl std::fmt::Debug for StateSection {
             .field("timeout_ms", &self.timeout_ms)
             .finish()
     }
+}
+
+/// `[issuer]`: the server as an OIDC issuer.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcIssuerSection {
+    pub url: String,
+    pub signing_key: PathBuf,
+    pub next_signing_key: Option<PathBuf>,
 }

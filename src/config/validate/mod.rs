@@ -11,6 +11,7 @@ mod aws;
 mod clients;
 mod identity;
 mod issuers;
+mod oidc;
 mod sections;
 mod server;
 mod state;
@@ -115,6 +116,7 @@ pub(super) fn validate(raw: FileConfig, base: &Path) -> Result<Settings, Vec<Str
     );
     let cache = cache(&raw, &mut p);
     let state = state::state(&raw, base, &mut p);
+    let oidc_issuer = oidc::oidc_issuer(&raw, base, &mut p);
     let outbound = outbound(&raw, base, &mut p);
     let audit = audit(&raw, base, &mut p);
     let admin_token = admin_token(&raw, base, &mut p);
@@ -123,6 +125,7 @@ pub(super) fn validate(raw: FileConfig, base: &Path) -> Result<Settings, Vec<Str
             outbound,
             cache,
             state,
+            oidc_issuer,
             audit,
             admin_token,
             rules,

@@ -84,6 +84,24 @@ async fn the_per_user_limit_holds_across_two_server_processes() {
 }
 
 #[tokio::test]
+async fn the_shared_allowance_refills_at_the_configured_rate() {
+    let redis = Redis::start().await;
+    // One request a second, no burst beyond one.
+    let app = app_with(
+        &redis,
+        "[limits]\nper_user_per_minute = 60\nper_user_burst = 1\n",
+    )
+    .await;
+    let body = app.body_for("app", "auth0|refill");
+    assert_eq!(app.post_json(&body).await.status(), 200);
+    let refused = app.post_json(&body).await;
+    assert_eq!(refused.headers()["retry-after"], "1");
+    assert_error(refused, 429, "too_many_requests").await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(app.post_json(&body).await.status(), 200);
+}
+
+#[tokio::test]
 async fn a_credential_cached_by_one_process_is_served_by_the_other() {
     let redis = Redis::start().await;
     let app = app_with(

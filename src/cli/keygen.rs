@@ -1,0 +1,57 @@
+//! `keygen`: the SAML signing key and certificate, or the OIDC issuer's key, written so only
+//! the owner can read the private key.
+
+use std::path::Path;
+
+use crate::saml;
+
+pub(super) fn keygen(out: &Path, common_name: &str, force: bool) -> Result<(), String> {
+    let key_path = out.join("saml.key");
+    let cert_path = out.join("saml.crt");
+    if !force && (key_path.exists() || cert_path.exists()) {
+        return Err(format!(
+            "{} already holds keys; pass --force to replace them",
+            out.display()
+        ));
+    }
+    let (key, cert) = saml::generate_key_and_certificate(common_name).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    write_private(&key_path, key.as_bytes())?;
+    std::fs::write(&cert_path, cert)
+        .map_err(|e| format!("cannot write {}: {e}", cert_path.display()))?;
+    println!("wrote {} and {}", key_path.display(), cert_path.display());
+    Ok(())
+}
+
+pub(super) fn keygen_oidc(out: &Path, force: bool) -> Result<(), String> {
+    let key_path = out.join("oidc.key");
+    if !force && key_path.exists() {
+        return Err(format!(
+            "{} already exists; pass --force to replace it",
+            key_path.display()
+        ));
+    }
+    let key = crate::issuer::generate_rsa_key().map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    write_private(&key_path, key.as_bytes())?;
+    println!("wrote {}", key_path.display());
+    Ok(())
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    let fail = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(fail)?;
+    // `mode` applies only to new files; a key replaced with --force must be private too.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(fail)?;
+    }
+    file.write_all(bytes).map_err(fail)
+}

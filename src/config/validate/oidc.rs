@@ -1,0 +1,75 @@
+//! `[issuer]`: the server's own OIDC issuer, its URL and keys.
+
+use std::path::Path;
+
+use url::Url;
+
+use super::{Problems, read};
+use crate::config::file::FileConfig;
+use crate::config::settings::Secret;
+
+/// `[issuer]`: its URL is every token's `iss` and the base of the documents IAM fetches, so
+/// it must be HTTPS (plain HTTP only on loopback, for tests), without query or fragment.
+pub(super) fn oidc_issuer(
+    raw: &FileConfig,
+    base: &Path,
+    p: &mut Problems,
+) -> Option<crate::issuer::OidcIssuerSettings> {
+    let s = raw.issuer.as_ref()?;
+    let url = p.check("issuer.url", issuer_url(&s.url))?;
+    let key = read(p, "issuer.signing_key", base, &s.signing_key);
+    let next = match &s.next_signing_key {
+        Some(path) => Some(read(p, "issuer.next_signing_key", base, path)?),
+        None => None,
+    };
+    let settings = crate::issuer::OidcIssuerSettings {
+        url,
+        signing_key_pem: Secret::new(key?),
+        next_signing_key_pem: next.map(Secret::new),
+    };
+    // Load the keys now, so a bad one is named at start and by check-config.
+    p.check(
+        "issuer.signing_key",
+        crate::issuer::OidcIssuer::new(&settings),
+    )?;
+    Some(settings)
+}
+
+fn issuer_url(text: &str) -> Result<String, String> {
+    let url = Url::parse(text).map_err(|e| format!("`{text}` is not a URL: {e}"))?;
+    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        _ => {
+            return Err(format!(
+                "`{text}` must be an https:// URL (IAM fetches only HTTPS)"
+            ));
+        }
+    }
+    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        return Err(format!("`{text}` must have no query, fragment or user"));
+    }
+    Ok(text.trim_end_matches('/').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issuer_urls_are_https_without_a_trailing_slash() {
+        assert_eq!(
+            issuer_url("https://d.example.com/").unwrap(),
+            "https://d.example.com"
+        );
+        assert_eq!(
+            issuer_url("https://d.example.com/oidc").unwrap(),
+            "https://d.example.com/oidc"
+        );
+        assert!(issuer_url("http://127.0.0.1:8080").is_ok());
+        assert!(issuer_url("http://d.example.com").is_err());
+        assert!(issuer_url("https://d.example.com/?x=1").is_err());
+        assert!(issuer_url("d.example.com").is_err());
+    }
+}

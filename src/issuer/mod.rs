@@ -1,0 +1,127 @@
+//! The server as an OIDC issuer (`[issuer]`): its signing key (and the next one during a
+//! rotation), the JWKS and discovery documents AWS IAM reads when an OIDC identity provider
+//! is created, and the tokens it signs — for `AssumeRoleWithWebIdentity` and `api_type=app`.
+//!
+//! Keys are RSA (2048 bits or more, RS256) or EC P-256 (ES256), in PEM. Each key's `kid` is
+//! its RFC 7638 thumbprint, so a key keeps its `kid` wherever it is loaded. Tokens are signed
+//! with the current key; the JWKS publishes the next one as well, so tokens signed with it
+//! verify everywhere as soon as it is promoted.
+
+mod keys;
+
+use std::sync::Arc;
+
+use jsonwebtoken::{Algorithm, Header};
+use serde::Serialize;
+use serde_json::json;
+
+use keys::IssuerKey;
+pub use keys::{IssuerKeyError, generate_rsa_key};
+
+/// How long clients (and IAM) may keep the JWKS and discovery documents.
+pub const DOCUMENT_MAX_AGE_SECONDS: u32 = 300;
+
+/// `[issuer]`, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OidcIssuerSettings {
+    /// The `iss` of every token: where this server's root is reachable, without a trailing `/`.
+    pub url: String,
+    pub signing_key_pem: crate::config::Secret<String>,
+    pub next_signing_key_pem: Option<crate::config::Secret<String>>,
+}
+
+pub struct OidcIssuer {
+    url: String,
+    current: IssuerKey,
+    next: Option<IssuerKey>,
+    jwks: Arc<str>,
+    discovery: Arc<str>,
+}
+
+impl std::fmt::Debug for OidcIssuer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcIssuer")
+            .field("url", &self.url)
+            .field("kid", &self.current.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OidcIssuer {
+    pub fn new(settings: &OidcIssuerSettings) -> Result<Self, IssuerKeyError> {
+        let current = IssuerKey::from_pem(settings.signing_key_pem.expose(), "signing_key")?;
+        let next = match &settings.next_signing_key_pem {
+            Some(pem) => Some(IssuerKey::from_pem(pem.expose(), "next_signing_key")?),
+            None => None,
+        };
+        if next.as_ref().is_some_and(|n| n.kid == current.kid) {
+            return Err(IssuerKeyError::SameKey);
+        }
+        let url = settings.url.clone();
+        let keys: Vec<&IssuerKey> = std::iter::once(&current).chain(next.as_ref()).collect();
+        let jwks = json!({ "keys": keys.iter().map(|k| &k.public).collect::<Vec<_>>() });
+        let mut algorithms: Vec<&str> = keys.iter().map(|k| k.alg_name()).collect();
+        algorithms.dedup();
+        let discovery = json!({
+            "issuer": url,
+            "jwks_uri": format!("{url}/.well-known/jwks.json"),
+            "response_types_supported": ["id_token"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": algorithms,
+            "claims_supported": ["iss", "sub", "aud", "exp", "iat", "jti", "azp", "https://aws.amazon.com/tags"],
+        });
+        Ok(Self {
+            url,
+            current,
+            next,
+            jwks: Arc::from(jwks.to_string()),
+            discovery: Arc::from(discovery.to_string()),
+        })
+    }
+
+    /// The `iss` of the tokens this server signs.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The `kid` tokens are signed with now.
+    pub fn current_kid(&self) -> &str {
+        &self.current.kid
+    }
+
+    /// The `kid` of the key published for the next rotation, if any.
+    pub fn next_kid(&self) -> Option<&str> {
+        self.next.as_ref().map(|k| k.kid.as_str())
+    }
+
+    /// `GET /.well-known/jwks.json`: the current key, then the next one.
+    pub fn jwks_json(&self) -> Arc<str> {
+        Arc::clone(&self.jwks)
+    }
+
+    /// `GET /.well-known/openid-configuration`.
+    pub fn discovery_json(&self) -> Arc<str> {
+        Arc::clone(&self.discovery)
+    }
+
+    /// Signs `claims` as a JWT with the current key (`typ` JWT, `kid` its thumbprint).
+    pub fn sign(&self, claims: &impl Serialize) -> Result<String, IssuerKeyError> {
+        let mut header = Header::new(self.current.alg);
+        header.kid = Some(self.current.kid.clone());
+        header.typ = Some("JWT".into());
+        jsonwebtoken::encode(&header, claims, &self.current.key)
+            .map_err(|e| IssuerKeyError::Sign(e.to_string()))
+    }
+}
+
+impl IssuerKey {
+    fn alg_name(&self) -> &'static str {
+        match self.alg {
+            Algorithm::ES256 => "ES256",
+            _ => "RS256",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,109 @@
+//! Unit tests for the issuer's keys and documents.
+
+use jsonwebtoken::{DecodingKey, Validation, decode, decode_header};
+use serde_json::{Value, json};
+
+use super::*;
+use crate::config::Secret;
+
+fn settings(key: &str, next: Option<&str>) -> OidcIssuerSettings {
+    OidcIssuerSettings {
+        url: "https://delegation.example.com".into(),
+        signing_key_pem: Secret::new(key.to_owned()),
+        next_signing_key_pem: next.map(|n| Secret::new(n.to_owned())),
+    }
+}
+
+fn ec_key() -> String {
+    rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
+        .unwrap()
+        .serialize_pem()
+}
+
+#[test]
+fn tokens_verify_with_the_published_key_and_carry_its_thumbprint() {
+    let issuer = OidcIssuer::new(&settings(&generate_rsa_key().unwrap(), None)).unwrap();
+    let token = issuer
+        .sign(&json!({"sub": "u", "aud": "a", "exp": 4_000_000_000u64}))
+        .unwrap();
+    let header = decode_header(&token).unwrap();
+    assert_eq!(header.kid.as_deref(), Some(issuer.current_kid()));
+    assert_eq!(header.typ.as_deref(), Some("JWT"));
+    let jwks: jsonwebtoken::jwk::JwkSet = serde_json::from_str(&issuer.jwks_json()).unwrap();
+    assert_eq!(jwks.keys.len(), 1);
+    let jwk = jwks.find(issuer.current_kid()).unwrap();
+    assert_eq!(
+        jwk.thumbprint(jsonwebtoken::jwk::ThumbprintHash::SHA256)
+            .unwrap(),
+        issuer.current_kid()
+    );
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.set_audience(&["a"]);
+    let claims =
+        decode::<Value>(&token, &DecodingKey::from_jwk(jwk).unwrap(), &validation).unwrap();
+    assert_eq!(claims.claims["sub"], "u");
+}
+
+#[test]
+fn during_a_rotation_both_keys_are_published_and_the_current_one_signs() {
+    let (old, new) = (generate_rsa_key().unwrap(), ec_key());
+    let rotating = OidcIssuer::new(&settings(&old, Some(&new))).unwrap();
+    let jwks: Value = serde_json::from_str(&rotating.jwks_json()).unwrap();
+    let kids: Vec<&str> = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect();
+    assert_eq!(kids, [rotating.current_kid(), rotating.next_kid().unwrap()]);
+    assert_eq!(jwks["keys"][1]["kty"], "EC");
+    assert_eq!(jwks["keys"][1]["crv"], "P-256");
+    let discovery: Value = serde_json::from_str(&rotating.discovery_json()).unwrap();
+    assert_eq!(
+        discovery["id_token_signing_alg_values_supported"],
+        json!(["RS256", "ES256"])
+    );
+    assert_eq!(
+        discovery["jwks_uri"],
+        "https://delegation.example.com/.well-known/jwks.json"
+    );
+    // Promoted, the next key signs under the kid that was already published.
+    let promoted = OidcIssuer::new(&settings(&new, None)).unwrap();
+    assert_eq!(promoted.current_kid(), rotating.next_kid().unwrap());
+    let token = promoted.sign(&json!({"sub": "u"})).unwrap();
+    assert_eq!(decode_header(&token).unwrap().alg, Algorithm::ES256);
+}
+
+#[test]
+fn weak_foreign_and_repeated_keys_are_refused_with_reasons() {
+    // rcgen makes only 2048-bit RSA keys; the 1024-bit one is a fixture.
+    let weak = include_str!("testdata/rsa1024.pem");
+    assert_eq!(
+        OidcIssuer::new(&settings(weak, None)).unwrap_err(),
+        IssuerKeyError::Unsupported("signing_key")
+    );
+    let p384 = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384)
+        .unwrap()
+        .serialize_pem();
+    assert_eq!(
+        OidcIssuer::new(&settings(&p384, None)).unwrap_err(),
+        IssuerKeyError::Unsupported("signing_key")
+    );
+    let cert = rcgen::generate_simple_self_signed(vec!["x".into()])
+        .unwrap()
+        .cert
+        .pem();
+    assert!(matches!(
+        OidcIssuer::new(&settings(&cert, None)).unwrap_err(),
+        IssuerKeyError::Format("signing_key", _)
+    ));
+    assert_eq!(
+        OidcIssuer::new(&settings("not a key", None)).unwrap_err(),
+        IssuerKeyError::NotPem("signing_key")
+    );
+    let key = generate_rsa_key().unwrap();
+    assert_eq!(
+        OidcIssuer::new(&settings(&key, Some(&key))).unwrap_err(),
+        IssuerKeyError::SameKey
+    );
+}
