@@ -144,10 +144,13 @@ fn configuration_errors_name_the_key() {
 fn keygen_kind_oidc_writes_an_issuer_key_that_check_config_loads() {
     let tree = example_tree();
     let keys = tree.path().join("keys");
-    let out = Command::new(BIN)
-        .args(["keygen", "--kind", "oidc", "--out", keys.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let keygen = || {
+        Command::new(BIN)
+            .args(["keygen", "--kind", "oidc", "--out", keys.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    let out = keygen();
     assert!(out.status.success(), "{}", text(&out));
     let key = keys.join("oidc.key");
     assert!(
@@ -162,11 +165,7 @@ fn keygen_kind_oidc_writes_an_issuer_key_that_check_config_loads() {
         assert_eq!(mode & 0o777, 0o600);
     }
     // A second run keeps the key unless told otherwise; the SAML keys are untouched.
-    let again = Command::new(BIN)
-        .args(["keygen", "--kind", "oidc", "--out", keys.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(!again.status.success());
+    assert!(!keygen().status.success());
     assert!(keys.join("saml.key").exists());
 
     let config = tree.path().join("config/delegation.toml");

@@ -1,6 +1,3 @@
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -11,25 +8,11 @@ const SESSION_ATTR: &str = "https://aws.amazon.com/SAML/Attributes/RoleSessionNa
 
 /// Uses the credentials with boto3 against moto: proves STS really issued them.
 fn caller_identity(credentials: &Value) -> Value {
-    let python = std::env::var("DELEGATION_TEST_PYTHON")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/python").into());
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/support/caller_identity.py"
+    let out = crate::python::run_script(
+        "caller_identity.py",
+        &[&moto_endpoint()],
+        credentials.to_string().as_bytes(),
     );
-    let mut child = Command::new(python)
-        .args([script, &moto_endpoint()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(credentials.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "GetCallerIdentity failed");
     serde_json::from_slice(&out.stdout).unwrap()
 }

@@ -16,6 +16,7 @@ mod logs;
 mod metadata;
 mod ops;
 mod own_issuer;
+mod python;
 mod reload;
 mod rules;
 #[path = "../support/saml_verify.rs"]

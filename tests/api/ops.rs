@@ -1,8 +1,6 @@
 //! What an operator sees: Prometheus metrics (scraped and read by prometheus_client's own
 //! parser), the audit log (read back from its file), and request IDs.
 
-use std::process::{Command, Stdio};
-
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -21,27 +19,7 @@ pub(crate) async fn scrape(url: &str) -> Vec<Value> {
         "{content_type}"
     );
     let text = response.text().await.unwrap();
-    let python =
-        std::env::var("DELEGATION_TEST_PYTHON").unwrap_or_else(|_| ".venv/bin/python".into());
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/support/parse_metrics.py"
-    );
-    let mut child = Command::new(python)
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = crate::python::run_script("parse_metrics.py", &[], text.as_bytes());
     assert!(
         out.status.success(),
         "the parser refused the exposition: {}\n{text}",

@@ -1,9 +1,6 @@
 //! The server as an OIDC issuer: its discovery and JWKS documents as IAM and standard JWT
 //! libraries read them, and a key rotation seen from a verifier's side.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use delegation_server::config::Secret;
 use delegation_server::issuer::{OidcIssuer, OidcIssuerSettings, generate_rsa_key};
 use serde_json::{Value, json};
@@ -45,23 +42,11 @@ async fn verify_with_pyjwt(jwks_url: &str, token: &str) -> Result<Value, String>
 }
 
 fn pyjwt(jwks_url: &str, token: &str) -> Result<Value, String> {
-    let python =
-        std::env::var("DELEGATION_TEST_PYTHON").unwrap_or_else(|_| ".venv/bin/python".into());
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/verify_jwt.py");
-    let mut child = Command::new(python)
-        .args([script, jwks_url, URL, "sts.amazonaws.com"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(token.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = crate::python::run_script(
+        "verify_jwt.py",
+        &[jwks_url, URL, "sts.amazonaws.com"],
+        token.as_bytes(),
+    );
     if out.status.success() {
         Ok(serde_json::from_slice(&out.stdout).unwrap())
     } else {

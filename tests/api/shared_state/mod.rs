@@ -30,6 +30,14 @@ async fn app_with_state(redis: &Redis, sections: &str, state_keys: &str) -> Test
     TestApp::spawn_custom(issuer, sts, &extra, None, &[("state.key", STATE_KEY)]).await
 }
 
+/// One Redis, this test's server with `sections`, and the binary as a second replica.
+async fn two_processes(sections: &str) -> (Redis, TestApp, Replica) {
+    let redis = Redis::start().await;
+    let app = app_with(&redis, sections).await;
+    let replica = Replica::start(&app).await;
+    (redis, app, replica)
+}
+
 async fn post_to(address: &str, body: &Value) -> reqwest::Response {
     reqwest::Client::new()
         .post(format!("{address}/delegation"))
@@ -50,13 +58,8 @@ async fn access_key(response: reqwest::Response) -> String {
 
 #[tokio::test]
 async fn the_per_user_limit_holds_across_two_server_processes() {
-    let redis = Redis::start().await;
-    let app = app_with(
-        &redis,
-        "[limits]\nper_user_per_minute = 1\nper_user_burst = 3\n",
-    )
-    .await;
-    let replica = Replica::start(&app).await;
+    let (redis, app, replica) =
+        two_processes("[limits]\nper_user_per_minute = 1\nper_user_burst = 3\n").await;
     let body = app.body_for("app", "auth0|limited");
     assert_eq!(app.post_json(&body).await.status(), 200);
     assert_eq!(post_to(&replica.address, &body).await.status(), 200);
@@ -103,13 +106,8 @@ async fn the_shared_allowance_refills_at_the_configured_rate() {
 
 #[tokio::test]
 async fn a_credential_cached_by_one_process_is_served_by_the_other() {
-    let redis = Redis::start().await;
-    let app = app_with(
-        &redis,
-        "[cache]\nenabled = true\n[limits]\nper_user_per_minute = 0\n",
-    )
-    .await;
-    let replica = Replica::start(&app).await;
+    let (redis, app, replica) =
+        two_processes("[cache]\nenabled = true\n[limits]\nper_user_per_minute = 0\n").await;
     let body = app.body_for("app", "auth0|shared");
     let first = access_key(app.post_json(&body).await).await;
     assert_eq!(app.sts.attempts(), 1);
@@ -145,13 +143,8 @@ async fn a_credential_cached_by_one_process_is_served_by_the_other() {
 
 #[tokio::test]
 async fn concurrent_misses_in_two_processes_make_one_sts_call() {
-    let redis = Redis::start().await;
-    let app = app_with(
-        &redis,
-        "[cache]\nenabled = true\n[limits]\nper_user_per_minute = 0\n",
-    )
-    .await;
-    let replica = Replica::start(&app).await;
+    let (_redis, app, replica) =
+        two_processes("[cache]\nenabled = true\n[limits]\nper_user_per_minute = 0\n").await;
     let body = app.body_for("app", "auth0|stampede");
     let mut calls = Vec::new();
     for i in 0..40 {
