@@ -170,19 +170,7 @@ fn keygen_kind_oidc_writes_an_issuer_key_that_check_config_loads() {
 
     let config = tree.path().join("config/delegation.toml");
     let original = std::fs::read_to_string(&config).unwrap();
-    let enabled = original
-        .replacen("# [issuer]\n", "[issuer]\n", 1)
-        .replacen(
-            "# url = \"https://delegation.example.com\"",
-            "url = \"https://delegation.example.com\"",
-            1,
-        )
-        .replacen(
-            "# signing_key = \"../keys/oidc.key\"",
-            "signing_key = \"../keys/oidc.key\"",
-            1,
-        );
-    assert_ne!(enabled, original, "the example has no [issuer] block");
+    let enabled = with_issuer(&original);
     std::fs::write(&config, &enabled).unwrap();
     let out = run(&["check-config"], &config, &[]);
     assert!(out.status.success(), "{}", text(&out));
@@ -199,6 +187,82 @@ fn keygen_kind_oidc_writes_an_issuer_key_that_check_config_loads() {
         let out = run(&["check-config"], &config, &[]);
         assert!(!out.status.success(), "accepted {to}");
         assert!(text(&out).contains(key), "{}", text(&out));
+    }
+}
+
+/// The example with its `[issuer]` block switched on (keys/oidc.key must exist).
+fn with_issuer(original: &str) -> String {
+    let enabled = original
+        .replacen("# [issuer]\n", "[issuer]\n", 1)
+        .replacen(
+            "# url = \"https://delegation.example.com\"",
+            "url = \"https://delegation.example.com\"",
+            1,
+        )
+        .replacen(
+            "# signing_key = \"../keys/oidc.key\"",
+            "signing_key = \"../keys/oidc.key\"",
+            1,
+        );
+    assert_ne!(enabled, original, "the example has no [issuer] block");
+    enabled
+}
+
+#[test]
+fn a_web_identity_client_needs_the_issuer_and_no_saml_settings() {
+    let tree = example_tree();
+    let keys = tree.path().join("keys");
+    let out = Command::new(BIN)
+        .args(["keygen", "--kind", "oidc", "--out", keys.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let config = tree.path().join("config/delegation.toml");
+    let original = std::fs::read_to_string(&config).unwrap();
+    let principal = "principal = \"arn:aws:iam::123456789012:saml-provider/auth0-provider\"\n";
+    let without_issuer = original
+        .replacen("# backend = \"saml\"", "backend = \"web_identity\"", 1)
+        .replacen(principal, "", 1);
+    let web = with_issuer(&without_issuer);
+    std::fs::write(&config, &web).unwrap();
+    let out = run(&["check-config"], &config, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let mapping = "[clients.aws.mappings]\nsub = \"email\"\n";
+    for (broken, key) in [
+        (without_issuer.clone(), "clients[0].aws.backend"),
+        (
+            web.replacen(
+                "role = \"arn:aws:iam::123456789012:role/auth0-role\"\n",
+                &format!("role = \"arn:aws:iam::123456789012:role/auth0-role\"\n{principal}"),
+                1,
+            ),
+            "clients[0].aws.principal",
+        ),
+        (
+            web.replacen("# saml_issuer = ", "saml_issuer = ", 1),
+            "clients[0].aws.saml_issuer",
+        ),
+        (
+            web.replacen(
+                "\n# Per-user rate limit",
+                &format!("\n{mapping}# Per-user rate limit"),
+                1,
+            ),
+            "clients[0].aws.mappings.sub",
+        ),
+        (
+            web.replacen("backend = \"web_identity\"", "backend = \"oidc\"", 1),
+            "clients[0].aws.backend",
+        ),
+    ] {
+        assert_ne!(broken, web);
+        std::fs::write(&config, &broken).unwrap();
+        let out = run(&["check-config"], &config, &[]);
+        assert!(
+            !out.status.success(),
+            "accepted a broken web identity config for {key}"
+        );
+        assert!(text(&out).contains(key), "{key}: {}", text(&out));
     }
 }
 

@@ -11,14 +11,19 @@
 
 use aws_lc_rs::digest;
 
+use crate::config::Backend;
 use crate::saml::SamlAttribute;
 
 /// A cache key (SHA-256).
 pub type CacheKey = [u8; 32];
 
-/// The inputs of one `AssumeRoleWithSAML` call that decide its result.
+/// The inputs of one STS call that decide its result. With web identity, `saml_issuer` is
+/// the token's `iss`, `recipient` is empty, `attributes` are empty, and the token's
+/// content (without `iat`, `exp` and `jti`) and the session name are in `token_claims`
+/// and `session_name`.
 #[derive(Debug, Clone, Copy)]
 pub struct KeyParts<'a> {
+    pub backend: Backend,
     /// The id_token's issuer.
     pub token_issuer: &'a str,
     pub caller: &'a str,
@@ -35,13 +40,18 @@ pub struct KeyParts<'a> {
     pub duration_seconds: u32,
     pub policy: Option<&'a str>,
     pub policy_arns: &'a [String],
+    /// Empty for SAML (the session name is an attribute there).
+    pub session_name: &'a str,
+    /// Canonical JSON of the token's claims; empty for SAML.
+    pub token_claims: &'a str,
 }
 
 impl KeyParts<'_> {
     pub fn digest(&self) -> CacheKey {
         let mut w = Writer(digest::Context::new(&digest::SHA256));
-        w.field(b"delegation-cache-v1");
+        w.field(b"delegation-cache-v2");
         for text in [
+            self.backend.as_str(),
             self.token_issuer,
             self.caller,
             self.target,
@@ -52,6 +62,8 @@ impl KeyParts<'_> {
             self.role,
             self.principal,
             self.region,
+            self.session_name,
+            self.token_claims,
         ] {
             w.field(text.as_bytes());
         }
@@ -107,6 +119,7 @@ mod tests {
 
     fn parts(attributes: &[SamlAttribute]) -> KeyParts<'_> {
         KeyParts {
+            backend: Backend::Saml,
             token_issuer: "https://issuer.example/",
             caller: "app",
             target: "app",
@@ -121,6 +134,8 @@ mod tests {
             duration_seconds: 3600,
             policy: None,
             policy_arns: &[],
+            session_name: "",
+            token_claims: "",
         }
     }
 
@@ -181,6 +196,18 @@ mod tests {
             },
             KeyParts {
                 policy_arns: &arns,
+                ..parts(&attrs)
+            },
+            KeyParts {
+                backend: Backend::WebIdentity,
+                ..parts(&attrs)
+            },
+            KeyParts {
+                session_name: "jane",
+                ..parts(&attrs)
+            },
+            KeyParts {
+                token_claims: "{}",
                 ..parts(&attrs)
             },
             parts(&[]),

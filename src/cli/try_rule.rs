@@ -84,5 +84,18 @@ pub async fn try_rule(
         "saml": { "name_id": prepared.user_id, "attributes": attributes },
         "user": prepared.user,
     });
+    let mut report = report;
+    if let Some(obj) = report.as_object_mut() {
+        if let Some(aws_obj) = obj.get_mut("aws").and_then(Value::as_object_mut) {
+            aws_obj.insert("backend".into(), json!(aws.backend.as_str()));
+        }
+        if aws.backend == crate::config::Backend::WebIdentity {
+            obj.remove("saml");
+            obj.insert(
+                "web_identity".into(),
+                json!({ "sub": prepared.user_id, "claims": prepared.token_claims }),
+            );
+        }
+    }
     serde_json::to_string_pretty(&report).map_err(|e| e.to_string())
 }

@@ -12,8 +12,9 @@ use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 
 pub use settings::{
-    AwsDefaults, Client, IssuerKeys, IssuerSettings, LimitSettings, NoMatch, OutboundSettings,
-    RulesConfig, SamlSettings, Secret, ServerSettings, Settings, StsSettings, TlsSettings,
+    AwsDefaults, Backend, Client, IssuerKeys, IssuerSettings, LimitSettings, NoMatch,
+    OutboundSettings, RulesConfig, SamlSettings, Secret, ServerSettings, Settings, StsSettings,
+    TlsSettings,
 };
 pub use warnings::warnings;
 

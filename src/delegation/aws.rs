@@ -7,15 +7,17 @@ use serde_json::{Map, Value, json};
 use super::DelegationRequest;
 use super::choice::{Choice, choose};
 use super::session::{self, Session};
-use crate::config::AwsDefaults;
+use crate::config::{AwsDefaults, Backend};
 use crate::domain::{PrincipalArn, Region, RoleArn};
 use crate::error::ApiError;
 use crate::saml::{self, Mappings};
 
-/// Role, principal, region and attributes for one `AssumeRoleWithSAML` call.
+/// Role, principal, region and attributes for one STS call.
 #[derive(Debug, Clone)]
 pub struct ResolvedAws {
+    pub backend: Backend,
     pub role: RoleArn,
+    /// The IAM SAML provider, or with web identity the IAM OIDC provider for `[issuer]`.
     pub principal: PrincipalArn,
     pub region: Region,
     pub lifetime_in_seconds: u32,
@@ -58,10 +60,13 @@ impl<'a> AwsPrefill<'a> {
             principal,
             region: defaults.region.clone(),
             lifetime_in_seconds: defaults.lifetime_in_seconds,
-            mappings: defaults
-                .mappings
-                .clone()
-                .unwrap_or_else(saml::default_mappings),
+            mappings: match (&defaults.mappings, defaults.backend) {
+                (Some(mappings), _) => mappings.clone(),
+                (None, Backend::Saml) => saml::default_mappings(),
+                // A web identity token carries the registered claims and the session's
+                // tags; other claims only when mapped.
+                (None, Backend::WebIdentity) => Mappings::new(),
+            },
             saml_issuer: defaults.saml_issuer.clone(),
             audience: defaults.audience.clone(),
         })
@@ -93,12 +98,14 @@ impl<'a> AwsPrefill<'a> {
     /// The final settings: every key rules set in `aws` (an object, when rules ran)
     /// replaces the prefilled value; keys they removed fall back to it. The session tags,
     /// source identity and policy come from `user` (the claims after rules) and the tags
-    /// rules set.
+    /// rules set. `oidc_issuer` is `[issuer] url`, which names the IAM OIDC provider of a
+    /// web identity target.
     pub fn resolve(
         self,
         aws: Option<&Value>,
         target: &str,
         user: &Map<String, Value>,
+        oidc_issuer: Option<&str>,
     ) -> Result<ResolvedAws, ApiError> {
         let set = match aws {
             None => RuleValues(None),
@@ -109,10 +116,14 @@ impl<'a> AwsPrefill<'a> {
                 ));
             }
         };
+        let backend = self.defaults.backend;
         let role = set.parse("role", RoleArn::parse)?.or(self.role);
-        let principal = set
-            .parse("principal", PrincipalArn::parse)?
-            .or(self.principal);
+        let principal = match backend {
+            Backend::Saml => set
+                .parse("principal", PrincipalArn::parse)?
+                .or(self.principal),
+            Backend::WebIdentity => web_identity_principal(&set, role.as_ref(), oidc_issuer)?,
+        };
         let (Some(role), Some(principal)) = (role, principal) else {
             return Err(ApiError::Internal(format!(
                 "client `{target}` has no AWS role and principal: set aws.role and aws.principal in its configuration or in a rule"
@@ -135,6 +146,7 @@ impl<'a> AwsPrefill<'a> {
             )));
         }
         Ok(ResolvedAws {
+            backend,
             role,
             principal,
             region,
@@ -145,6 +157,27 @@ impl<'a> AwsPrefill<'a> {
             session: session::resolve(self.defaults, user, set.get("tags"))?,
         })
     }
+}
+
+/// A web identity target's principal is the IAM OIDC provider for `[issuer] url` in the
+/// role's account; rules choose the role, not the provider.
+fn web_identity_principal(
+    set: &RuleValues<'_>,
+    role: Option<&RoleArn>,
+    oidc_issuer: Option<&str>,
+) -> Result<Option<PrincipalArn>, ApiError> {
+    if set.get("principal").is_some() {
+        return Err(RuleValues::bad(
+            "principal",
+            "the client's backend is web_identity, whose principal is the IAM OIDC provider of [issuer]; set only the role",
+        ));
+    }
+    let Some(url) = oidc_issuer else {
+        return Err(ApiError::Internal(
+            "the web_identity backend needs [issuer], which is not configured".into(),
+        ));
+    };
+    Ok(role.map(|role| PrincipalArn::oidc_provider(role, url)))
 }
 
 /// What rules left in `context.addonConfiguration.aws`; every problem names the key.

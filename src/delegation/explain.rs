@@ -154,6 +154,13 @@ async fn steps(
             "saml_attributes": attributes,
         }),
     );
+    if let Some(result) = out.get_mut("result").and_then(Value::as_object_mut) {
+        result.insert("backend".into(), json!(aws.backend.as_str()));
+        if aws.backend == crate::config::Backend::WebIdentity {
+            result.remove("saml_attributes");
+            result.insert("token_claims".into(), json!(prepared.token_claims));
+        }
+    }
     Ok(())
 }
 

@@ -5,7 +5,9 @@ mod choice;
 mod context;
 mod explain;
 mod request;
+mod saml_call;
 mod session;
+mod web_identity;
 
 use std::sync::Arc;
 
@@ -18,13 +20,13 @@ pub use request::{DelegationRequest, Params, RequestInfo};
 pub use session::Session;
 
 use crate::app::App;
-use crate::cache::{FetchError, KeyParts};
-use crate::config::Client;
+use crate::cache::FetchError;
+use crate::config::{Backend, Client};
 use crate::domain::Subject;
 use crate::error::ApiError;
 use crate::ops::DelegationEvent;
-use crate::saml::{self, ResponseParams, SamlAttribute};
-use crate::sts::{AssumeRoleWithSaml, StsResult};
+use crate::saml::{self, SamlAttribute};
+use crate::sts::StsResult;
 use crate::token::Expected;
 
 /// The calling client and the target whose AWS settings apply.
@@ -42,13 +44,15 @@ pub struct VerifiedUser {
 }
 
 /// Everything decided before signing: the AWS settings, the user after rules, and the
-/// SAML attributes.
+/// SAML attributes (or, with web identity, the mapped token claims).
 #[derive(Debug)]
 pub struct Prepared {
     pub user_id: String,
     pub aws: ResolvedAws,
     pub user: Map<String, Value>,
     pub attributes: Vec<SamlAttribute>,
+    /// The claims a web identity token carries besides the registered and AWS ones.
+    pub token_claims: Map<String, Value>,
     /// What each rule changed, when traced.
     pub rule_changes: Vec<crate::rules::RuleChange>,
 }
@@ -97,60 +101,33 @@ pub async fn delegate(
     let parties = Parties { caller, target };
     let verified = VerifiedUser { subject, claims };
     let prepared = prepare(app, req, parties, prefill, verified, false, event).await?;
-    let partition = prepared.aws.role.partition();
-    let aws = &prepared.aws;
-    let params = ResponseParams {
-        issuer: aws
-            .saml_issuer
-            .as_deref()
-            .unwrap_or(&app.settings.saml.issuer),
-        subject: &prepared.user_id,
-        recipient: partition.saml_recipient(),
-        audience: aws.audience.as_deref().unwrap_or(partition.saml_audience()),
-        attributes: &prepared.attributes,
-        issued_at: now,
-        lifetime: app.settings.saml.lifetime,
-    };
-    let fetch = || async {
-        let xml = saml::build_signed_response(&params, &app.signer).map_err(|e| {
-            FetchError::Other(ApiError::Internal(format!(
-                "building the SAML response: {e}"
-            )))
-        })?;
-        let call = AssumeRoleWithSaml {
-            region: &aws.region,
-            role: &aws.role,
-            principal: &aws.principal,
-            saml_response_xml: &xml,
-            duration_seconds: aws.lifetime_in_seconds,
-            policy: aws.session.policy.as_deref(),
-            policy_arns: &aws.session.policy_arns,
-        };
-        Ok(app.sts.assume_role_with_saml(&call, deadline).await?)
-    };
+    match prepared.aws.backend {
+        Backend::Saml => saml_call::issue(app, parties, &prepared, now, deadline, event).await,
+        Backend::WebIdentity => {
+            web_identity::issue(app, parties, &prepared, now, deadline, event).await
+        }
+    }
+}
+
+/// The credentials from the cache (when configured) or from `fetch`; `key` is computed
+/// only for a cache.
+async fn cached<Fut>(
+    app: &App,
+    key: impl FnOnce() -> crate::cache::CacheKey,
+    now: time::OffsetDateTime,
+    event: &mut DelegationEvent,
+    fetch: impl FnOnce() -> Fut,
+) -> Result<StsResult, ApiError>
+where
+    Fut: std::future::Future<Output = Result<StsResult, FetchError>>,
+{
     let Some(cache) = &app.cache else {
         return fetch().await.map_err(|e| match e {
             FetchError::Sts(e) => e.into(),
             FetchError::Other(e) => e,
         });
     };
-    let key = KeyParts {
-        token_issuer: &caller.issuer,
-        caller: &caller.client_id,
-        target: &target.client_id,
-        saml_issuer: params.issuer,
-        subject: params.subject,
-        audience: params.audience,
-        recipient: params.recipient,
-        attributes: params.attributes,
-        role: aws.role.as_str(),
-        principal: aws.principal.as_str(),
-        region: aws.region.as_str(),
-        duration_seconds: aws.lifetime_in_seconds,
-        policy: aws.session.policy.as_deref(),
-        policy_arns: &aws.session.policy_arns,
-    };
-    let (result, lookup) = cache.get_or_fetch(key.digest(), now, fetch).await;
+    let (result, lookup) = cache.get_or_fetch(key(), now, fetch).await;
     event.cache = Some(lookup.as_str());
     result
 }
@@ -173,7 +150,9 @@ pub async fn prepare(
     let (mut user, rule_context) = (ran.user, ran.context);
 
     let chooser = prefill.choice.by;
-    let aws = prefill.resolve(context::aws_from_context(&rule_context), &req.target, &user)?;
+    let oidc_issuer = app.oidc.as_ref().map(|o| o.url());
+    let rule_aws = context::aws_from_context(&rule_context);
+    let aws = prefill.resolve(rule_aws, &req.target, &user, oidc_issuer)?;
     event.role = Some(aws.role.to_string());
     event.principal = Some(aws.principal.to_string());
     event.region = Some(aws.region.to_string());
@@ -186,6 +165,17 @@ pub async fn prepare(
         .get("rolesessionname")
         .and_then(Value::as_str)
         .map(saml::session_name);
+    if aws.backend == Backend::WebIdentity {
+        let token_claims = web_identity::mapped_claims(&user, &aws.mappings)?;
+        return Ok(Prepared {
+            user_id,
+            aws,
+            user,
+            attributes: Vec::new(),
+            token_claims,
+            rule_changes: ran.changes,
+        });
+    }
     let mut attributes = saml::compute_attributes(&user, &aws.mappings).map_err(|e| {
         if e.is_user_data() {
             ApiError::InvalidRequest(format!("the user's claims cannot be sent to AWS: {e}"))
@@ -206,6 +196,7 @@ pub async fn prepare(
         aws,
         user,
         attributes,
+        token_claims: Map::new(),
         rule_changes: ran.changes,
     })
 }

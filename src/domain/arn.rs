@@ -79,6 +79,11 @@ impl RoleArn {
     pub fn partition(&self) -> Partition {
         self.partition
     }
+
+    /// The 12-digit account the role is in.
+    pub fn account(&self) -> &str {
+        self.text.split(':').nth(4).unwrap_or_default()
+    }
 }
 
 impl fmt::Display for RoleArn {
@@ -114,6 +119,25 @@ impl PrincipalArn {
     }
 }
 
+impl PrincipalArn {
+    /// The IAM OIDC identity provider for tokens whose `iss` is `issuer_url`, in the role's
+    /// account: `arn:<partition>:iam::<account>:oidc-provider/<host and path of the URL>`,
+    /// as IAM names it.
+    pub fn oidc_provider(role: &RoleArn, issuer_url: &str) -> Self {
+        let host_and_path = issuer_url
+            .split_once("://")
+            .map_or(issuer_url, |(_, rest)| rest);
+        Self {
+            text: format!(
+                "arn:{}:iam::{}:oidc-provider/{host_and_path}",
+                role.partition(),
+                role.account()
+            ),
+            partition: role.partition(),
+        }
+    }
+}
+
 impl fmt::Display for PrincipalArn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
@@ -123,6 +147,17 @@ impl fmt::Display for PrincipalArn {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn oidc_providers_are_in_the_account_and_partition_of_the_role() {
+        let role = RoleArn::parse("arn:aws-cn:iam::123456789012:role/r").unwrap();
+        let provider = PrincipalArn::oidc_provider(&role, "https://d.example.com/oidc");
+        assert_eq!(
+            provider.as_str(),
+            "arn:aws-cn:iam::123456789012:oidc-provider/d.example.com/oidc"
+        );
+        assert_eq!(provider.partition(), Partition::AwsCn);
+    }
 
     #[test]
     fn role_arns_in_each_partition_parse() {

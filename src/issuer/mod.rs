@@ -8,6 +8,7 @@
 //! verify everywhere as soon as it is promoted.
 
 mod keys;
+mod token;
 
 use std::sync::Arc;
 
@@ -17,6 +18,10 @@ use serde_json::json;
 
 use keys::IssuerKey;
 pub use keys::{IssuerKeyError, generate_rsa_key};
+pub use token::{
+    MAX_WEB_IDENTITY_TOKEN_CHARS, SOURCE_IDENTITY_CLAIM, TAGS_CLAIM, WebIdentityClaims,
+    reserved_claim_problem,
+};
 
 /// How long clients (and IAM) may keep the JWKS and discovery documents.
 pub const DOCUMENT_MAX_AGE_SECONDS: u32 = 300;

@@ -78,6 +78,10 @@ pub(super) fn classify(status: u16, retry_after: Option<Duration>, body: Option<
         (_, Ok(Reply::Error(e))) if is_throttling(&e.code) => {
             retry(e.code, "STS throttled the call")
         }
+        // STS could not fetch the web identity issuer's discovery document or keys.
+        (_, Ok(Reply::Error(e))) if e.code == "IDPCommunicationError" => {
+            retry(e.code, "STS could not reach the token issuer")
+        }
         (_, Ok(Reply::Error(e))) => Outcome::Done(Err(refusal(e))),
         (_, Ok(Reply::Success(_))) => Outcome::Done(Err(StsError::malformed(format!(
             "HTTP {status} with a success document"
@@ -92,7 +96,7 @@ pub(super) fn classify(status: u16, retry_after: Option<Duration>, body: Option<
 /// A final refusal: the user's problem ([`StsError::Denied`]) or ours
 /// ([`StsError::Rejected`]).
 fn refusal(e: AwsError) -> StsError {
-    tracing::debug!(code = %e.code, kind = ?e.kind, "STS refused AssumeRoleWithSAML");
+    tracing::debug!(code = %e.code, kind = ?e.kind, "STS refused the call");
     if DENIAL_CODES.contains(&e.code.as_str()) {
         StsError::Denied {
             code: e.code,
@@ -161,6 +165,7 @@ mod tests {
         for (status, body) in [
             (400, error_body("Throttling")),
             (400, error_body("ThrottlingException")),
+            (400, error_body("IDPCommunicationError")),
             (429, b"slow down".to_vec()),
             (500, error_body("InternalFailure")),
             (503, error_body("ServiceUnavailable")),

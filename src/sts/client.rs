@@ -1,4 +1,4 @@
-//! The pooled HTTP client and the bounded retry loop around one `AssumeRoleWithSAML` call.
+//! The pooled HTTP client and the bounded retry loop around one STS call.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,8 +10,11 @@ use url::Url;
 use super::classify::{Outcome, classify};
 use super::retry;
 use super::retry::is_throttling;
-use super::wire::{form_body, read_bounded, transport_failure};
-use super::{AssumeRoleWithSaml, Observer, StsBuildError, StsError, StsResult, StsSettings};
+use super::wire::{form_body, read_bounded, transport_failure, web_identity_form_body};
+use super::{
+    AssumeRoleWithSaml, AssumeRoleWithWebIdentity, Observer, StsBuildError, StsError, StsResult,
+    StsSettings,
+};
 use crate::domain::{Partition, Region};
 
 /// An attempt needs at least this long to be worth starting; with less time left the call
@@ -100,8 +103,36 @@ impl StsClient {
         req: &AssumeRoleWithSaml<'_>,
         deadline: Instant,
     ) -> Result<StsResult, StsError> {
-        let url = self.endpoint_for(req.region);
-        let body = form_body(req);
+        self.call(self.endpoint_for(req.region), form_body(req), deadline)
+            .await
+    }
+
+    /// Exchanges a token from the server's own issuer for temporary credentials, with the
+    /// same retries and bounds as [`Self::assume_role_with_saml`].
+    ///
+    /// Neither the token nor the credentials are logged.
+    #[tracing::instrument(
+        name = "sts.assume_role_with_web_identity",
+        skip_all,
+        fields(region = %req.region, role = %req.role)
+    )]
+    pub async fn assume_role_with_web_identity(
+        &self,
+        req: &AssumeRoleWithWebIdentity<'_>,
+        deadline: Instant,
+    ) -> Result<StsResult, StsError> {
+        let body = web_identity_form_body(req);
+        self.call(self.endpoint_for(req.region), body, deadline)
+            .await
+    }
+
+    /// Sends `body`, retrying throttling, 5xx and transport failures while time remains.
+    async fn call(
+        &self,
+        url: Url,
+        body: bytes::Bytes,
+        deadline: Instant,
+    ) -> Result<StsResult, StsError> {
         let attempts = self.retries.saturating_add(1);
         let mut attempt: u32 = 0;
         loop {

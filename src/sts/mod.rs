@@ -1,8 +1,9 @@
-//! STS `AssumeRoleWithSAML`: exchanges the signed SAML Response for temporary credentials
-//! and turns the reply into the JSON Auth0's `/delegation` answered with (DESIGN §6, §2).
+//! STS `AssumeRoleWithSAML` and `AssumeRoleWithWebIdentity`: exchange the signed SAML
+//! Response, or a JWT from the server's own issuer, for temporary credentials, and turn the
+//! reply into the JSON Auth0's `/delegation` answered with (DESIGN §6, §2).
 //!
-//! The call is an unsigned form POST — `AssumeRoleWithSAML` authenticates with the assertion
-//! itself, not with AWS keys. One pooled HTTP client serves every request; each call is
+//! The call is an unsigned form POST — both actions authenticate with the assertion or
+//! token itself, not with AWS keys. One pooled HTTP client serves every request; each call is
 //! bounded by the caller's deadline, and only throttling, 5xx replies and transport failures
 //! are retried (jittered exponential backoff), never another 4xx.
 //!
@@ -17,6 +18,7 @@
 
 mod classify;
 mod client;
+mod credentials;
 mod reply;
 mod retry;
 mod wire;
@@ -28,7 +30,8 @@ use std::time::Duration;
 use crate::domain::{PrincipalArn, Region, RoleArn};
 
 pub use client::StsClient;
-pub use reply::{AssumedRoleUser, Credentials, StsResult};
+pub use credentials::Credentials;
+pub use reply::{AssumedRoleUser, Identity, StsResult};
 
 /// Largest STS reply body read; real replies are a few KiB.
 pub const MAX_REPLY_BYTES: usize = 64 * 1024;
@@ -108,7 +111,37 @@ impl fmt::Debug for AssumeRoleWithSaml<'_> {
     }
 }
 
-/// Why an `AssumeRoleWithSAML` call produced no credentials.
+/// One `AssumeRoleWithWebIdentity` call. Its `Debug` leaves the token out: it is a bearer
+/// credential until it expires.
+#[derive(Clone, Copy)]
+pub struct AssumeRoleWithWebIdentity<'a> {
+    pub region: &'a Region,
+    pub role: &'a RoleArn,
+    /// `RoleSessionName`, already valid for AWS.
+    pub role_session_name: &'a str,
+    /// The signed JWT.
+    pub web_identity_token: &'a str,
+    pub duration_seconds: u32,
+    pub policy: Option<&'a str>,
+    pub policy_arns: &'a [String],
+}
+
+impl fmt::Debug for AssumeRoleWithWebIdentity<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AssumeRoleWithWebIdentity")
+            .field("region", &self.region.as_str())
+            .field("role", &self.role.as_str())
+            .field("role_session_name", &self.role_session_name)
+            .field(
+                "web_identity_token",
+                &format_args!("<{} bytes>", self.web_identity_token.len()),
+            )
+            .field("duration_seconds", &self.duration_seconds)
+            .finish()
+    }
+}
+
+/// Why an STS call produced no credentials.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StsError {
     /// STS refused this user the role: `AccessDenied` (the role's trust policy does not

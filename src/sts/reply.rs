@@ -1,68 +1,16 @@
 //! The STS reply: the success record Auth0 answered with, and the `ErrorResponse` document.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
-use time::macros::format_description;
 
+use super::credentials::Credentials;
 use super::xml::{Flat, flatten};
 use super::{MAX_MESSAGE_CHARS, StsError};
 
-const RESULT: &str = "AssumeRoleWithSAMLResponse/AssumeRoleWithSAMLResult";
+const SAML: &str = "AssumeRoleWithSAMLResponse";
+const WEB_IDENTITY: &str = "AssumeRoleWithWebIdentityResponse";
 /// Longest AWS error code kept; real codes are short identifiers.
 const MAX_CODE_CHARS: usize = 128;
-
-/// Temporary credentials. `Debug` hides the secret key and the session token so they never
-/// reach a log line. They deserialise from the JSON they serialise to (the shared cache
-/// store keeps them so, sealed).
-#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase", try_from = "StoredCredentials")]
-pub struct Credentials {
-    access_key_id: String,
-    secret_access_key: String,
-    session_token: String,
-    /// Normalised to `YYYY-MM-DDThh:mm:ss.sssZ`, what Auth0's JavaScript `Date` produced.
-    expiration: String,
-    #[serde(skip)]
-    expires_at: OffsetDateTime,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct StoredCredentials {
-    access_key_id: String,
-    secret_access_key: String,
-    session_token: String,
-    expiration: String,
-}
-
-impl TryFrom<StoredCredentials> for Credentials {
-    type Error = StsError;
-
-    fn try_from(s: StoredCredentials) -> Result<Self, StsError> {
-        let (expires_at, expiration) = normalise_expiration(&s.expiration)?;
-        Ok(Self {
-            access_key_id: s.access_key_id,
-            secret_access_key: s.secret_access_key,
-            session_token: s.session_token,
-            expiration,
-            expires_at,
-        })
-    }
-}
-
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("access_key_id", &self.access_key_id)
-            .field("secret_access_key", &"<redacted>")
-            .field("session_token", &"<redacted>")
-            .field("expiration", &self.expiration)
-            .finish()
-    }
-}
 
 /// The assumed role session.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -78,8 +26,9 @@ struct ResponseMetadata {
     request_id: String,
 }
 
-/// A successful `AssumeRoleWithSAML` result. Serialises to exactly the JSON Auth0 answered
-/// with: the SDK's member order, PascalCase keys, optional members omitted when absent.
+/// A successful `AssumeRoleWithSAML` or `AssumeRoleWithWebIdentity` result. Serialises to
+/// exactly the JSON Auth0 answered with: the SDK's member order, PascalCase keys, optional
+/// members omitted when absent.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "PascalCase")]
 pub struct StsResult {
@@ -87,19 +36,36 @@ pub struct StsResult {
     assumed_role_user: AssumedRoleUser,
     #[serde(skip_serializing_if = "Option::is_none")]
     packed_policy_size: Option<u64>,
-    subject: String,
-    subject_type: String,
-    issuer: String,
-    audience: String,
-    name_qualifier: String,
+    #[serde(flatten)]
+    identity: Identity,
     #[serde(skip_serializing_if = "Option::is_none")]
     source_identity: Option<String>,
     response_metadata: ResponseMetadata,
 }
 
+/// Who STS says the session is for: the SAML members, or the web identity ones.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Identity {
+    #[serde(rename_all = "PascalCase")]
+    Saml {
+        subject: String,
+        subject_type: String,
+        issuer: String,
+        audience: String,
+        name_qualifier: String,
+    },
+    #[serde(rename_all = "PascalCase")]
+    WebIdentity {
+        subject_from_web_identity_token: String,
+        provider: String,
+        audience: String,
+    },
+}
+
 impl StsResult {
-    /// Parses an `AssumeRoleWithSAMLResponse` document; anything else is
-    /// [`StsError::Malformed`].
+    /// Parses an `AssumeRoleWithSAMLResponse` or `AssumeRoleWithWebIdentityResponse`
+    /// document; anything else is [`StsError::Malformed`].
     pub fn from_xml(text: &str) -> Result<Self, StsError> {
         match parse(text.as_bytes())? {
             Reply::Success(result) => Ok(*result),
@@ -120,9 +86,42 @@ impl StsResult {
         &self.assumed_role_user.assumed_role_id
     }
 
-    /// The assertion's `NameID`, as STS read it.
+    /// The assertion's `NameID`, or the token's `sub`, as STS read it.
     pub fn subject(&self) -> &str {
-        &self.subject
+        match &self.identity {
+            Identity::Saml { subject, .. } => subject,
+            Identity::WebIdentity {
+                subject_from_web_identity_token,
+                ..
+            } => subject_from_web_identity_token,
+        }
+    }
+
+    /// Who STS says the session is for.
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// Fills the web identity members STS left empty with what the server sent: the
+    /// token's `sub` and `aud`, and the IAM OIDC provider. Real STS sends all three; some
+    /// emulators send none.
+    pub fn complete_web_identity(&mut self, subject: &str, provider: &str, aud: &str) {
+        if let Identity::WebIdentity {
+            subject_from_web_identity_token,
+            provider: sent_provider,
+            audience,
+        } = &mut self.identity
+        {
+            for (member, value) in [
+                (subject_from_web_identity_token, subject),
+                (sent_provider, provider),
+                (audience, aud),
+            ] {
+                if member.is_empty() {
+                    value.clone_into(member);
+                }
+            }
+        }
     }
 
     /// The access key id (not secret; identifies the session in CloudTrail).
@@ -168,7 +167,7 @@ pub(super) fn parse(body: &[u8]) -> Result<Reply, StsError> {
     let text = std::str::from_utf8(body).map_err(|_| StsError::malformed("reply is not UTF-8"))?;
     let flat = flatten(text).map_err(StsError::malformed)?;
     match flat.root.as_str() {
-        "AssumeRoleWithSAMLResponse" => parse_result(&flat).map(|r| Reply::Success(Box::new(r))),
+        SAML | WEB_IDENTITY => parse_result(&flat).map(|r| Reply::Success(Box::new(r))),
         "ErrorResponse" => parse_error(&flat).map(Reply::Error),
         other => Err(StsError::malformed(format!(
             "unexpected root element <{}>",
@@ -182,7 +181,7 @@ fn required<'a>(flat: &'a Flat, path: &str) -> Result<&'a str, StsError> {
         .ok_or_else(|| StsError::malformed(format!("{path} is missing")))
 }
 
-fn non_empty<'a>(flat: &'a Flat, path: &str) -> Result<&'a str, StsError> {
+pub(super) fn non_empty<'a>(flat: &'a Flat, path: &str) -> Result<&'a str, StsError> {
     match required(flat, path)? {
         "" => Err(StsError::malformed(format!("{path} is empty"))),
         value => Ok(value),
@@ -194,40 +193,44 @@ fn optional(flat: &Flat, path: &str) -> Option<String> {
 }
 
 fn parse_result(flat: &Flat) -> Result<StsResult, StsError> {
-    let field = |name: &str| format!("{RESULT}/{name}");
-    let (expires_at, expiration) =
-        normalise_expiration(non_empty(flat, &field("Credentials/Expiration"))?)?;
+    let root = flat.root.as_str();
+    let action = root.trim_end_matches("Response");
+    let result = format!("{root}/{action}Result");
+    let field = |name: &str| format!("{result}/{name}");
     let packed_policy_size = optional(flat, &field("PackedPolicySize"))
         .map(|v| {
             v.parse::<u64>()
                 .map_err(|_| StsError::malformed("PackedPolicySize is not a number"))
         })
         .transpose()?;
+    let text = |name: &str| required(flat, &field(name)).map(str::to_owned);
+    let identity = if root == SAML {
+        Identity::Saml {
+            subject: text("Subject")?,
+            subject_type: text("SubjectType")?,
+            issuer: text("Issuer")?,
+            audience: text("Audience")?,
+            name_qualifier: text("NameQualifier")?,
+        }
+    } else {
+        let sent = |name: &str| optional(flat, &field(name)).unwrap_or_default();
+        Identity::WebIdentity {
+            subject_from_web_identity_token: sent("SubjectFromWebIdentityToken"),
+            provider: sent("Provider"),
+            audience: sent("Audience"),
+        }
+    };
     Ok(StsResult {
-        credentials: Credentials {
-            access_key_id: non_empty(flat, &field("Credentials/AccessKeyId"))?.to_owned(),
-            secret_access_key: non_empty(flat, &field("Credentials/SecretAccessKey"))?.to_owned(),
-            session_token: non_empty(flat, &field("Credentials/SessionToken"))?.to_owned(),
-            expiration,
-            expires_at,
-        },
+        credentials: Credentials::parse(flat, &result)?,
         assumed_role_user: AssumedRoleUser {
             assumed_role_id: non_empty(flat, &field("AssumedRoleUser/AssumedRoleId"))?.to_owned(),
             arn: non_empty(flat, &field("AssumedRoleUser/Arn"))?.to_owned(),
         },
         packed_policy_size,
-        subject: required(flat, &field("Subject"))?.to_owned(),
-        subject_type: required(flat, &field("SubjectType"))?.to_owned(),
-        issuer: required(flat, &field("Issuer"))?.to_owned(),
-        audience: required(flat, &field("Audience"))?.to_owned(),
-        name_qualifier: required(flat, &field("NameQualifier"))?.to_owned(),
+        identity,
         source_identity: optional(flat, &field("SourceIdentity")),
         response_metadata: ResponseMetadata {
-            request_id: non_empty(
-                flat,
-                "AssumeRoleWithSAMLResponse/ResponseMetadata/RequestId",
-            )?
-            .to_owned(),
+            request_id: non_empty(flat, &format!("{root}/ResponseMetadata/RequestId"))?.to_owned(),
         },
     })
 }
@@ -244,21 +247,6 @@ fn parse_error(flat: &Flat) -> Result<AwsError, StsError> {
     })
 }
 
-/// STS sends `2026-11-27T19:00:00Z` (moto adds microseconds); Auth0 passed it through a
-/// JavaScript `Date`, which prints UTC with exactly three fractional digits (truncated).
-fn normalise_expiration(text: &str) -> Result<(OffsetDateTime, String), StsError> {
-    let bad = || StsError::malformed("Credentials/Expiration is not an RFC 3339 time");
-    let at = OffsetDateTime::parse(text, &Rfc3339)
-        .map_err(|_| bad())?
-        .to_offset(time::UtcOffset::UTC);
-    let shown = at
-        .format(format_description!(
-            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-        ))
-        .map_err(|_| bad())?;
-    Ok((at, shown))
-}
-
 /// Keeps at most `max` characters, replacing control characters so a message cannot forge
 /// log lines; marks a cut with `…`.
 fn cap(text: &str, max: usize) -> String {
@@ -273,3 +261,7 @@ fn cap(text: &str, max: usize) -> String {
 #[cfg(test)]
 #[path = "reply_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "reply_web_identity_tests.rs"]
+mod web_identity_tests;

@@ -4,7 +4,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use super::classify::Outcome;
-use super::{AssumeRoleWithSaml, MAX_REPLY_BYTES};
+use super::{AssumeRoleWithSaml, AssumeRoleWithWebIdentity, MAX_REPLY_BYTES};
 
 /// The form STS expects; the assertion is standard base64 without line breaks.
 ///
@@ -19,16 +19,39 @@ pub(super) fn form_body(req: &AssumeRoleWithSaml<'_>) -> bytes::Bytes {
         .append_pair("RoleArn", req.role.as_str())
         .append_pair("PrincipalArn", req.principal.as_str())
         .append_pair("DurationSeconds", &req.duration_seconds.to_string());
-    if let Some(policy) = req.policy {
-        form.append_pair("Policy", policy);
-    }
-    for (i, arn) in req.policy_arns.iter().enumerate() {
-        form.append_pair(&format!("PolicyArns.member.{}.arn", i + 1), arn);
-    }
+    session_policies(&mut form, req.policy, req.policy_arns);
     let mut body = form.finish();
     body.push_str("&SAMLAssertion=");
     append_base64_encoded(&mut body, &assertion);
     bytes::Bytes::from(body)
+}
+
+/// The `AssumeRoleWithWebIdentity` form. A JWT is base64url and dots, which need no
+/// escaping.
+pub(super) fn web_identity_form_body(req: &AssumeRoleWithWebIdentity<'_>) -> bytes::Bytes {
+    let capacity = req.web_identity_token.len() + 512;
+    let mut form = form_urlencoded::Serializer::new(String::with_capacity(capacity));
+    form.append_pair("Action", "AssumeRoleWithWebIdentity")
+        .append_pair("Version", "2011-06-15")
+        .append_pair("RoleArn", req.role.as_str())
+        .append_pair("RoleSessionName", req.role_session_name)
+        .append_pair("DurationSeconds", &req.duration_seconds.to_string())
+        .append_pair("WebIdentityToken", req.web_identity_token);
+    session_policies(&mut form, req.policy, req.policy_arns);
+    bytes::Bytes::from(form.finish())
+}
+
+fn session_policies(
+    form: &mut form_urlencoded::Serializer<'_, String>,
+    policy: Option<&str>,
+    policy_arns: &[String],
+) {
+    if let Some(policy) = policy {
+        form.append_pair("Policy", policy);
+    }
+    for (i, arn) in policy_arns.iter().enumerate() {
+        form.append_pair(&format!("PolicyArns.member.{}.arn", i + 1), arn);
+    }
 }
 
 /// Appends standard base64 text form-encoded: its only characters needing escapes are
@@ -121,6 +144,35 @@ mod tests {
         let assertion = get("SAMLAssertion").unwrap();
         assert!(!assertion.contains('\n'));
         assert_eq!(STANDARD.decode(assertion).unwrap(), xml.as_bytes());
+    }
+
+    #[test]
+    fn the_web_identity_form_carries_the_token_and_session_name() {
+        let region = Region::parse("us-east-1").unwrap();
+        let role = RoleArn::parse("arn:aws:iam::123456789012:role/r").unwrap();
+        let arns = ["arn:aws:iam::aws:policy/ReadOnlyAccess".to_owned()];
+        let body = web_identity_form_body(&AssumeRoleWithWebIdentity {
+            region: &region,
+            role: &role,
+            role_session_name: "alice@example.com",
+            web_identity_token: "eyJh.eyJz.c2ln-_",
+            duration_seconds: 1800,
+            policy: Some("{\"Version\":\"2012-10-17\"}"),
+            policy_arns: &arns,
+        });
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(&body)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(pairs.len(), 8);
+        assert_eq!(get("Action"), Some("AssumeRoleWithWebIdentity"));
+        assert_eq!(get("RoleArn"), Some(role.as_str()));
+        assert_eq!(get("RoleSessionName"), Some("alice@example.com"));
+        assert_eq!(get("WebIdentityToken"), Some("eyJh.eyJz.c2ln-_"));
+        assert_eq!(get("DurationSeconds"), Some("1800"));
+        assert_eq!(get("Policy"), Some("{\"Version\":\"2012-10-17\"}"));
+        assert_eq!(get("PolicyArns.member.1.arn"), Some(arns[0].as_str()));
+        assert_eq!(get("PrincipalArn"), None);
     }
 
     #[test]

@@ -7,7 +7,7 @@ const ROLE_ATTR: &str = "https://aws.amazon.com/SAML/Attributes/Role";
 const SESSION_ATTR: &str = "https://aws.amazon.com/SAML/Attributes/RoleSessionName";
 
 /// Uses the credentials with boto3 against moto: proves STS really issued them.
-fn caller_identity(credentials: &Value) -> Value {
+pub(crate) fn caller_identity(credentials: &Value) -> Value {
     let out = crate::python::run_script(
         "caller_identity.py",
         &[&moto_endpoint()],

@@ -26,4 +26,5 @@ mod shared_state;
 mod sts_faults;
 mod test_app;
 mod tls;
+mod web_identity;
 mod wire;

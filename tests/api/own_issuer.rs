@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 use crate::test_app::{TestApp, assert_error};
 
-const URL: &str = "https://delegation.test";
+pub(crate) const URL: &str = "https://delegation.test";
 
 async fn app_with_keys(current: &str, next: Option<&str>) -> TestApp {
     let issuer = Issuer::start().await;
@@ -34,7 +34,7 @@ fn sign_with(key_pem: &str, claims: &Value) -> String {
 
 /// PyJWT's verdict on `token`, with the key found by `kid` in the JWKS at `jwks_url`. Runs
 /// off the runtime, which must keep serving the JWKS meanwhile.
-async fn verify_with_pyjwt(jwks_url: &str, token: &str) -> Result<Value, String> {
+pub(crate) async fn verify_with_pyjwt(jwks_url: &str, token: &str) -> Result<Value, String> {
     let (url, token) = (jwks_url.to_owned(), token.to_owned());
     tokio::task::spawn_blocking(move || pyjwt(&url, &token))
         .await

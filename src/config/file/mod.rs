@@ -223,6 +223,8 @@ pub struct ClientSection {
 #[serde(deny_unknown_fields)]
 pub struct AwsSection {
     #[serde(default)]
+    pub backend: Option<String>,
+    #[serde(default)]
     pub role: Option<String>,
     #[serde(default)]
     pub principal: Option<String>,

@@ -2,13 +2,15 @@
 
 use super::{Problems, in_range};
 use crate::config::file::AwsSection;
-use crate::config::settings::{AwsDefaults, NoMatch};
+use crate::config::settings::{AwsDefaults, Backend, NoMatch};
 use crate::domain::role_rule::{ClaimTest, RoleRule};
 use crate::domain::{PrincipalArn, Region, RoleArn};
 
 mod session;
+mod web_identity;
 
 pub(super) fn aws(a: &AwsSection, key: &str, p: &mut Problems) -> Option<AwsDefaults> {
+    let backend = web_identity::backend(a, key, p);
     let role = a.role.as_deref().map(RoleArn::parse).transpose();
     let role = p.check(&format!("{key}.role"), role)?;
     let principal = a.principal.as_deref().map(PrincipalArn::parse).transpose();
@@ -82,7 +84,7 @@ pub(super) fn aws(a: &AwsSection, key: &str, p: &mut Problems) -> Option<AwsDefa
             allowed.push((r, pr));
         }
     }
-    let role_rules = role_rules(a, key, principal.as_ref(), p);
+    let role_rules = role_rules(a, key, principal.as_ref(), backend, p);
     let no_match = match a.no_match.as_deref() {
         None | Some("deny") => NoMatch::Deny,
         Some("default") => {
@@ -104,6 +106,7 @@ pub(super) fn aws(a: &AwsSection, key: &str, p: &mut Problems) -> Option<AwsDefa
     };
     let session = session::session(a, key, p);
     Some(AwsDefaults {
+        backend,
         role_rules,
         no_match,
         session_tags: session.tags,
@@ -131,6 +134,7 @@ fn role_rules(
     a: &AwsSection,
     key: &str,
     default_principal: Option<&PrincipalArn>,
+    backend: Backend,
     p: &mut Problems,
 ) -> Vec<RoleRule> {
     let mut rules = Vec::new();
@@ -156,7 +160,11 @@ fn role_rules(
         {
             p.add(&k, "role and principal are in different partitions");
         }
-        if principal.is_none() && default_principal.is_none() && r.principal.is_none() {
+        if backend == Backend::Saml
+            && principal.is_none()
+            && default_principal.is_none()
+            && r.principal.is_none()
+        {
             p.add(
                 &format!("{k}.principal"),
                 "is required: the client has no principal either",

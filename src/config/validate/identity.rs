@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use super::Problems;
 use crate::config::file::ClientSection;
-use crate::config::settings::Client;
+use crate::config::settings::{Backend, Client};
 
 pub(super) fn check(
     raw: &[ClientSection],
@@ -39,7 +39,7 @@ pub(super) fn check(
                 );
             }
         }
-        let Some(aws) = &client.aws else {
+        let Some(aws) = client.aws.as_ref().filter(|a| a.backend == Backend::Saml) else {
             continue;
         };
         let saml_issuer = aws.saml_issuer.as_deref().unwrap_or(default_saml_issuer);
@@ -60,6 +60,44 @@ pub(super) fn check(
                     ),
                 );
             }
+            Some(_) => {}
+        }
+    }
+}
+
+/// Web identity targets: the server's own issuer signs their tokens, so `[issuer]` must be
+/// configured, and its one `sub` namespace may carry users of one token issuer only — as a
+/// SAML issuer may (see [`check`]).
+pub(super) fn web_identity(
+    raw: &[ClientSection],
+    clients: &BTreeMap<String, Client>,
+    has_issuer: bool,
+    p: &mut Problems,
+) {
+    let mut first: Option<(&str, &str)> = None;
+    for (i, section) in raw.iter().enumerate() {
+        let Some(client) = clients.get(&section.client_id) else {
+            continue;
+        };
+        if client.aws.as_ref().map(|a| a.backend) != Some(Backend::WebIdentity) {
+            continue;
+        }
+        let key = format!("clients[{i}].aws.backend");
+        if !has_issuer {
+            p.add(
+                &key,
+                "is web_identity, which needs [issuer]: its tokens are what STS redeems",
+            );
+        }
+        match first {
+            None => first = Some((&client.issuer, &client.client_id)),
+            Some((token_issuer, owner)) if token_issuer != client.issuer => p.add(
+                &key,
+                format!(
+                    "is web_identity like client `{owner}`, whose id_tokens come from `{token_issuer}` (this client's come from `{}`); the one [issuer] gives both the same `sub` namespace in AWS, so a user of one could receive the AWS identity of a user of the other. Use the saml backend for one of them",
+                    client.issuer
+                ),
+            ),
             Some(_) => {}
         }
     }

@@ -1,0 +1,157 @@
+//! The claims of a token for `AssumeRoleWithWebIdentity`: the registered ones this server
+//! sets itself, the claims the target maps from the user, and AWS's session tag and
+//! source identity claims.
+
+use serde_json::{Map, Value, json};
+
+/// Claims under this prefix are AWS's: session tags and source identity.
+pub const AWS_CLAIM_PREFIX: &str = "https://aws.amazon.com/";
+/// `principal_tags` and `transitive_tag_keys`, as STS reads session tags from a token.
+pub const TAGS_CLAIM: &str = "https://aws.amazon.com/tags";
+pub const SOURCE_IDENTITY_CLAIM: &str = "https://aws.amazon.com/source_identity";
+/// The longest `WebIdentityToken` STS accepts, in characters.
+pub const MAX_WEB_IDENTITY_TOKEN_CHARS: usize = 20_000;
+/// How long a web identity token is valid: it is redeemed at once, by this server.
+pub const WEB_IDENTITY_TOKEN_SECONDS: i64 = 300;
+
+/// The claims the server sets; a mapping may not replace them.
+const REGISTERED: [&str; 8] = ["iss", "sub", "aud", "exp", "iat", "nbf", "jti", "azp"];
+
+/// Why `name` cannot be a mapped claim, if it cannot.
+pub fn reserved_claim_problem(name: &str) -> Option<&'static str> {
+    if name.trim().is_empty() {
+        Some("must not be empty")
+    } else if REGISTERED.contains(&name) {
+        Some("is a registered claim the server sets itself")
+    } else if name.starts_with(AWS_CLAIM_PREFIX) {
+        Some(
+            "is in AWS's claim namespace; use session_tags, transitive_tag_keys and source_identity",
+        )
+    } else {
+        None
+    }
+}
+
+/// One web identity token, before signing.
+#[derive(Debug)]
+pub struct WebIdentityClaims<'a> {
+    /// `[issuer] url`.
+    pub issuer: &'a str,
+    pub subject: &'a str,
+    pub audience: &'a str,
+    pub issued_at: i64,
+    /// Unique per token.
+    pub jti: &'a str,
+    /// The mapped claims, already checked against [`reserved_claim_problem`].
+    pub mapped: &'a Map<String, Value>,
+    /// Session tags (key, value), in order.
+    pub tags: &'a [(String, String)],
+    pub transitive_tag_keys: &'a [String],
+    pub source_identity: Option<&'a str>,
+}
+
+impl WebIdentityClaims<'_> {
+    /// The JWT payload: mapped claims first, then the registered and AWS claims, which win.
+    pub fn to_json(&self) -> Map<String, Value> {
+        let mut claims = self.mapped.clone();
+        for (name, value) in [
+            ("iss", json!(self.issuer)),
+            ("sub", json!(self.subject)),
+            ("aud", json!(self.audience)),
+            ("iat", json!(self.issued_at)),
+            (
+                "exp",
+                json!(self.issued_at.saturating_add(WEB_IDENTITY_TOKEN_SECONDS)),
+            ),
+            ("jti", json!(self.jti)),
+        ] {
+            claims.insert(name.to_owned(), value);
+        }
+        if !self.tags.is_empty() || !self.transitive_tag_keys.is_empty() {
+            let principal_tags: Map<String, Value> = self
+                .tags
+                .iter()
+                .map(|(k, v)| (k.clone(), json!([v])))
+                .collect();
+            let mut tags = json!({ "principal_tags": principal_tags });
+            if !self.transitive_tag_keys.is_empty()
+                && let Some(obj) = tags.as_object_mut()
+            {
+                obj.insert(
+                    "transitive_tag_keys".into(),
+                    json!(self.transitive_tag_keys),
+                );
+            }
+            claims.insert(TAGS_CLAIM.to_owned(), tags);
+        }
+        if let Some(identity) = self.source_identity {
+            claims.insert(SOURCE_IDENTITY_CLAIM.to_owned(), json!(identity));
+        }
+        claims
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registered_and_aws_claims_are_reserved() {
+        for name in ["iss", "sub", "aud", "exp", "jti", "azp", TAGS_CLAIM, " "] {
+            assert!(reserved_claim_problem(name).is_some(), "{name}");
+        }
+        for name in ["email", "groups", "https://example.com/team"] {
+            assert_eq!(reserved_claim_problem(name), None, "{name}");
+        }
+    }
+
+    #[test]
+    fn tags_take_the_shape_sts_reads() {
+        let mapped = Map::from_iter([
+            ("email".to_owned(), json!("a@example.com")),
+            ("sub".to_owned(), json!("forged")),
+        ]);
+        let tags = [("team".to_owned(), "blue".to_owned())];
+        let transitive = ["team".to_owned()];
+        let claims = WebIdentityClaims {
+            issuer: "https://d.example.com",
+            subject: "auth0|1",
+            audience: "sts.amazonaws.com",
+            issued_at: 1_000,
+            jti: "j1",
+            mapped: &mapped,
+            tags: &tags,
+            transitive_tag_keys: &transitive,
+            source_identity: Some("alice"),
+        }
+        .to_json();
+        assert_eq!(claims["sub"], "auth0|1");
+        assert_eq!(claims["exp"], 1_300);
+        assert_eq!(claims["email"], "a@example.com");
+        assert_eq!(
+            claims[TAGS_CLAIM],
+            json!({"principal_tags": {"team": ["blue"]}, "transitive_tag_keys": ["team"]})
+        );
+        assert_eq!(claims[SOURCE_IDENTITY_CLAIM], "alice");
+    }
+
+    #[test]
+    fn without_tags_there_is_no_tags_claim() {
+        let mapped = Map::new();
+        let claims = WebIdentityClaims {
+            issuer: "https://d.example.com",
+            subject: "s",
+            audience: "a",
+            issued_at: 0,
+            jti: "j",
+            mapped: &mapped,
+            tags: &[],
+            transitive_tag_keys: &[],
+            source_identity: None,
+        }
+        .to_json();
+        assert!(!claims.contains_key(TAGS_CLAIM));
+        assert!(!claims.contains_key(SOURCE_IDENTITY_CLAIM));
+        assert_eq!(claims.len(), 6);
+    }
+}
