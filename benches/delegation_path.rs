@@ -129,6 +129,7 @@ fn ops_event(request_id: String) -> delegation_server::ops::DelegationEvent {
         client: text("CLIENT_ID"),
         client_known: true,
         target: text("CLIENT_ID"),
+        api_type: "aws",
         issuer: text(ISSUER),
         subject: text("auth0|5f7c8ec7c33c6c004bbafe82"),
         role: text(ROLE),

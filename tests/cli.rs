@@ -209,7 +209,7 @@ fn with_issuer(original: &str) -> String {
 }
 
 #[test]
-fn a_web_identity_client_needs_the_issuer_and_no_saml_settings() {
+fn web_identity_and_app_clients_need_the_issuer_and_no_saml_settings() {
     let tree = example_tree();
     let keys = tree.path().join("keys");
     let out = Command::new(BIN)
@@ -230,6 +230,27 @@ fn a_web_identity_client_needs_the_issuer_and_no_saml_settings() {
     let mapping = "[clients.aws.mappings]\nsub = \"email\"\n";
     for (broken, key) in [
         (without_issuer.clone(), "clients[0].aws.backend"),
+        (
+            original.replacen(
+                "# [clients.app]\n# enabled = false",
+                "[clients.app]\nenabled = true",
+                1,
+            ),
+            "clients[0].app.enabled",
+        ),
+        (
+            web.replacen(
+                "# [clients.app]\n# enabled = false",
+                "[clients.app]\nenabled = true",
+                1,
+            )
+            .replacen(
+                "# lifetime_in_seconds = 36000",
+                "lifetime_in_seconds = 10",
+                1,
+            ),
+            "clients[0].app.lifetime_in_seconds",
+        ),
         (
             web.replacen(
                 "role = \"arn:aws:iam::123456789012:role/auth0-role\"\n",

@@ -30,6 +30,7 @@ pub async fn explain(
     body.insert("target".into(), json!(target));
     let req = DelegationRequest {
         client_id,
+        api_type: delegation::ApiType::Aws,
         target,
         id_token: token,
         role: None,

@@ -7,7 +7,9 @@ use std::path::Path;
 use serde_json::{Map, Value, json};
 
 use crate::app::App;
-use crate::delegation::{self, AwsPrefill, DelegationRequest, Parties, RequestInfo, VerifiedUser};
+use crate::delegation::{
+    self, ApiType, AwsPrefill, DelegationRequest, Parties, RequestInfo, VerifiedUser,
+};
 use crate::domain::Subject;
 
 pub async fn try_rule(
@@ -33,6 +35,7 @@ pub async fn try_rule(
     body.insert("api_type".into(), json!("aws"));
     let req = DelegationRequest {
         client_id,
+        api_type: ApiType::Aws,
         target,
         id_token: String::new(),
         role: None,

@@ -163,6 +163,15 @@ pub struct Client {
     pub allowed_callers: BTreeSet<String>,
     pub cors_origins: Vec<String>,
     pub aws: Option<AwsDefaults>,
+    /// `api_type=app` for this target, when `[clients.app] enabled`.
+    pub app: Option<AppSettings>,
+}
+
+/// `[clients.app]`, when enabled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppSettings {
+    /// `exp` - `iat` of the id_tokens issued for this client.
+    pub lifetime_in_seconds: u32,
 }
 
 /// The AWS settings of a target client, before rules change them.

@@ -28,11 +28,12 @@ pub fn user_from_claims(mut claims: Map<String, Value>, user_id: &str) -> Map<St
 
 /// Auth0's rule `context` for a delegation. `clientID` is the caller, as in Auth0; a rule
 /// guarding the application whose AWS settings apply reads `targetClientID`, which is the
-/// same unless a caller named another client as `target`.
+/// same unless a caller named another client as `target`. `addonConfiguration.aws` is
+/// there for `api_type=aws` only.
 pub fn rule_context(
     req: &DelegationRequest,
     parties: Parties<'_>,
-    aws: &AwsPrefill,
+    aws: Option<&AwsPrefill>,
 ) -> Map<String, Value> {
     let Parties { caller, target } = parties;
     let mut body = req.body.clone();
@@ -52,7 +53,10 @@ pub fn rule_context(
             "userAgent": req.info.user_agent,
             "hostname": req.info.hostname,
         },
-        "addonConfiguration": { "aws": aws.to_json() },
+        "addonConfiguration": match aws {
+            Some(aws) => json!({ "aws": aws.to_json() }),
+            None => json!({}),
+        },
     });
     match context {
         Value::Object(map) => map,

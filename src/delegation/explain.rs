@@ -84,6 +84,11 @@ async fn steps(
     let subject =
         Subject::from_claims(&claims).map_err(|e| ApiError::InvalidGrant(e.to_string()))?;
     let target = req.target(caller, clients)?;
+    if req.api_type == super::ApiType::App {
+        return Err(ApiError::InvalidRequest(
+            "explain covers api_type aws; api_type app runs the rules and signs an id_token, with no role to choose".into(),
+        ));
+    }
     let defaults = req.aws_defaults(target)?;
     // Tried in order up to the first match, as the flow tries them; later ones: null.
     let mut found = false;

@@ -1,5 +1,6 @@
 //! One delegation, from checked parameters to STS credentials (DESIGN §1).
 
+mod app_token;
 mod aws;
 mod choice;
 mod context;
@@ -13,10 +14,11 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+pub use app_token::AppToken;
 pub use aws::{AwsPrefill, ResolvedAws};
 pub use choice::{Choice, Chooser};
 pub use explain::explain;
-pub use request::{DelegationRequest, Params, RequestInfo};
+pub use request::{ApiType, DelegationRequest, Params, RequestInfo};
 pub use session::Session;
 
 use crate::app::App;
@@ -34,6 +36,15 @@ use crate::token::Expected;
 pub struct Parties<'a> {
     pub caller: &'a Client,
     pub target: &'a Client,
+}
+
+/// What a delegation hands out.
+#[derive(Debug)]
+pub enum Issued {
+    /// `api_type=aws`: STS's credentials.
+    Aws(Box<StsResult>),
+    /// `api_type=app`: a new id_token for the target.
+    App(AppToken),
 }
 
 /// The user as the verified id_token describes them.
@@ -68,7 +79,7 @@ pub async fn delegate(
     req: &DelegationRequest,
     event: &mut DelegationEvent,
     deadline: tokio::time::Instant,
-) -> Result<StsResult, ApiError> {
+) -> Result<Issued, ApiError> {
     let clients = &app.settings.clients;
     let caller = req.caller(clients)?;
     let expected = Expected {
@@ -93,6 +104,13 @@ pub async fn delegate(
 
     let target = req.target(caller, clients)?;
     req.check_origin(caller, &app.settings.server)?;
+    if req.api_type == ApiType::App {
+        let parties = Parties { caller, target };
+        let verified = VerifiedUser { subject, claims };
+        return app_token::issue(app, req, parties, verified, now, event)
+            .await
+            .map(Issued::App);
+    }
     let prefill = AwsPrefill::new(req.aws_defaults(target)?, req, &claims).inspect_err(|e| {
         if matches!(e, ApiError::Unauthorized(_)) {
             event.decided_by = Some("role_rules".to_owned());
@@ -101,12 +119,13 @@ pub async fn delegate(
     let parties = Parties { caller, target };
     let verified = VerifiedUser { subject, claims };
     let prepared = prepare(app, req, parties, prefill, verified, false, event).await?;
-    match prepared.aws.backend {
+    let issued = match prepared.aws.backend {
         Backend::Saml => saml_call::issue(app, parties, &prepared, now, deadline, event).await,
         Backend::WebIdentity => {
             web_identity::issue(app, parties, &prepared, now, deadline, event).await
         }
-    }
+    };
+    issued.map(|result| Issued::Aws(Box::new(result)))
 }
 
 /// The credentials from the cache (when configured) or from `fetch`; `key` is computed
@@ -145,7 +164,7 @@ pub async fn prepare(
 ) -> Result<Prepared, ApiError> {
     let user_id = verified.subject.to_string();
     let user = context::user_from_claims(verified.claims, &user_id);
-    let rule_context = context::rule_context(req, parties, &prefill);
+    let rule_context = context::rule_context(req, parties, Some(&prefill));
     let ran = context::run_rules(&app.rules, user, rule_context, trace, event).await?;
     let (mut user, rule_context) = (ran.user, ran.context);
 

@@ -45,10 +45,29 @@ impl Params {
     }
 }
 
+/// What the request asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiType {
+    /// AWS credentials (the default).
+    Aws,
+    /// A new id_token for the target, signed by `[issuer]`.
+    App,
+}
+
+impl ApiType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Aws => "aws",
+            Self::App => "app",
+        }
+    }
+}
+
 /// A `/delegation` request whose parameters are present and well-formed.
 #[derive(Debug)]
 pub struct DelegationRequest {
     pub client_id: String,
+    pub api_type: ApiType,
     pub target: String,
     pub id_token: String,
     pub role: Option<String>,
@@ -80,21 +99,23 @@ impl DelegationRequest {
             }
             (None, None) => return Err(ApiError::InvalidRequest("`id_token` is required".into())),
         };
-        match params.string("api_type")? {
-            None | Some("aws") => {}
+        let api_type = match params.string("api_type")? {
+            None | Some("aws") => ApiType::Aws,
+            Some("app") => ApiType::App,
             Some(other) => {
                 return Err(ApiError::InvalidRequest(format!(
-                    "api_type `{}` is not supported; only `aws` is",
+                    "api_type `{}` is not supported; use `aws` or `app`",
                     truncate(other)
                 )));
             }
-        }
+        };
         params.string("scope")?;
         let target = params.string("target")?.unwrap_or(&client_id).to_owned();
         let role = params.string("role")?.map(str::to_owned);
         let principal = params.string("principal")?.map(str::to_owned);
         Ok(Self {
             client_id,
+            api_type,
             target,
             id_token,
             role,

@@ -12,7 +12,9 @@ use crate::cache::{FetchError, KeyParts};
 use crate::config::Backend;
 use crate::domain::claims::lookup;
 use crate::error::ApiError;
-use crate::issuer::{MAX_WEB_IDENTITY_TOKEN_CHARS, WebIdentityClaims, reserved_claim_problem};
+use crate::issuer::{
+    MAX_WEB_IDENTITY_TOKEN_CHARS, WebIdentityClaims, new_jti, reserved_claim_problem,
+};
 use crate::ops::DelegationEvent;
 use crate::saml::{self, Mappings};
 use crate::sts::{AssumeRoleWithWebIdentity, StsResult};
@@ -79,7 +81,10 @@ pub(super) async fn issue(
         .to_json()
     };
     let fetch = || async {
-        let claims = claims_at(now.unix_timestamp(), &new_jti()?);
+        let jti = new_jti().ok_or_else(|| {
+            FetchError::Other(ApiError::Internal("the system random source failed".into()))
+        })?;
+        let claims = claims_at(now.unix_timestamp(), &jti);
         let token = oidc.sign(&claims).map_err(|e| {
             FetchError::Other(ApiError::Internal(format!(
                 "signing the web identity token: {e}"
@@ -132,13 +137,4 @@ pub(super) async fn issue(
         .digest()
     };
     cached(app, key, now, event, fetch).await
-}
-
-/// A random `jti`: 128 bits as hex.
-fn new_jti() -> Result<String, FetchError> {
-    let mut bytes = [0u8; 16];
-    aws_lc_rs::rand::fill(&mut bytes).map_err(|_| {
-        FetchError::Other(ApiError::Internal("the system random source failed".into()))
-    })?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }

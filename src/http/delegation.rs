@@ -12,13 +12,12 @@ use axum::response::{IntoResponse, Response};
 
 use super::body;
 use crate::app::App;
-use crate::delegation::{self, DelegationRequest, RequestInfo};
+use crate::delegation::{self, DelegationRequest, Issued, RequestInfo};
 use crate::domain::truncate;
 use crate::error::ApiError;
 use crate::ops::DelegationEvent;
 use crate::ops::request_id::RequestId;
 use crate::server::Server;
-use crate::sts::StsResult;
 
 pub async fn handle(
     State(server): State<Arc<Server>>,
@@ -59,14 +58,19 @@ pub async fn handle(
 async fn audit_issued(
     app: &App,
     event: &mut DelegationEvent,
-    issued: &StsResult,
+    issued: &Issued,
     started: Instant,
 ) -> Result<(), ApiError> {
     event.status = 200;
     event.outcome = "ok";
-    event.sts_request_id = Some(issued.request_id().to_owned());
-    event.expiration = issued
-        .expiration()
+    let expiration = match issued {
+        Issued::Aws(result) => {
+            event.sts_request_id = Some(result.request_id().to_owned());
+            result.expiration()
+        }
+        Issued::App(token) => token.expiration(),
+    };
+    event.expiration = expiration
         .format(&time::format_description::well_known::Rfc3339)
         .ok();
     let Some(audit) = &app.audit else {
@@ -90,13 +94,16 @@ async fn finish(
     server: &Server,
     app: &App,
     mut event: DelegationEvent,
-    result: Result<StsResult, ApiError>,
+    result: Result<Issued, ApiError>,
 ) -> Response {
     match result {
         Ok(issued) => {
             log_line(&event, None);
             server.metrics.delegation(&event);
-            let mut response = axum::Json(issued).into_response();
+            let mut response = match issued {
+                Issued::Aws(result) => axum::Json(result).into_response(),
+                Issued::App(token) => axum::Json(token).into_response(),
+            };
             response
                 .headers_mut()
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -165,7 +172,7 @@ async fn run(
     headers: &HeaderMap,
     body: Body,
     event: &mut DelegationEvent,
-) -> Result<StsResult, ApiError> {
+) -> Result<Issued, ApiError> {
     let limit = app.settings.server.max_body_bytes;
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -187,6 +194,7 @@ async fn run(
         .and_then(|v| v.to_str().ok());
     let params = body::parse(content_type, &bytes)?;
     let req = DelegationRequest::from_params(params, info)?;
+    event.api_type = req.api_type.as_str();
     event.client = Some(truncate(&req.client_id));
     event.client_known = app.settings.clients.contains_key(&req.client_id);
     event.target = Some(truncate(&req.target));

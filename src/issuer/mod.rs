@@ -19,8 +19,8 @@ use serde_json::json;
 use keys::IssuerKey;
 pub use keys::{IssuerKeyError, generate_rsa_key};
 pub use token::{
-    MAX_WEB_IDENTITY_TOKEN_CHARS, SOURCE_IDENTITY_CLAIM, TAGS_CLAIM, WebIdentityClaims,
-    reserved_claim_problem,
+    AppTokenClaims, MAX_WEB_IDENTITY_TOKEN_CHARS, SOURCE_IDENTITY_CLAIM, TAGS_CLAIM,
+    WebIdentityClaims, new_jti, reserved_claim_problem,
 };
 
 /// How long clients (and IAM) may keep the JWKS and discovery documents.

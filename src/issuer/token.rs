@@ -17,6 +17,53 @@ pub const WEB_IDENTITY_TOKEN_SECONDS: i64 = 300;
 /// The claims the server sets; a mapping may not replace them.
 const REGISTERED: [&str; 8] = ["iss", "sub", "aud", "exp", "iat", "nbf", "jti", "azp"];
 
+/// Claims of the user's id_token that belong to that token alone (its sign-in request, its
+/// access token, the server's own `user_id`), left out of an id_token made from it.
+const TOKEN_BOUND: [&str; 4] = ["nonce", "at_hash", "c_hash", "user_id"];
+
+/// A random `jti`: 128 bits as hex, or `None` if the system random source failed.
+pub fn new_jti() -> Option<String> {
+    let mut bytes = [0u8; 16];
+    aws_lc_rs::rand::fill(&mut bytes).ok()?;
+    Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The claims of an `api_type=app` id_token: the user's claims after rules, with `iss`,
+/// `sub`, `aud` (the target), `azp` (the caller), `iat`, `exp` and `jti` set by the server.
+#[derive(Debug)]
+pub struct AppTokenClaims<'a> {
+    pub issuer: &'a str,
+    pub subject: &'a str,
+    pub audience: &'a str,
+    pub authorized_party: &'a str,
+    pub issued_at: i64,
+    pub lifetime_seconds: u32,
+    pub jti: &'a str,
+}
+
+impl AppTokenClaims<'_> {
+    pub fn to_json(&self, mut user: Map<String, Value>) -> Map<String, Value> {
+        for name in REGISTERED.iter().chain(&TOKEN_BOUND) {
+            user.remove(*name);
+        }
+        let exp = self
+            .issued_at
+            .saturating_add(i64::from(self.lifetime_seconds));
+        for (name, value) in [
+            ("iss", json!(self.issuer)),
+            ("sub", json!(self.subject)),
+            ("aud", json!(self.audience)),
+            ("azp", json!(self.authorized_party)),
+            ("iat", json!(self.issued_at)),
+            ("exp", json!(exp)),
+            ("jti", json!(self.jti)),
+        ] {
+            user.insert(name.to_owned(), value);
+        }
+        user
+    }
+}
+
 /// Why `name` cannot be a mapped claim, if it cannot.
 pub fn reserved_claim_problem(name: &str) -> Option<&'static str> {
     if name.trim().is_empty() {
@@ -133,6 +180,38 @@ mod tests {
             json!({"principal_tags": {"team": ["blue"]}, "transitive_tag_keys": ["team"]})
         );
         assert_eq!(claims[SOURCE_IDENTITY_CLAIM], "alice");
+    }
+
+    #[test]
+    fn an_app_token_keeps_the_user_and_replaces_what_the_server_sets() {
+        let user = Map::from_iter([
+            ("email".to_owned(), json!("a@example.com")),
+            ("aud".to_owned(), json!("caller")),
+            ("nonce".to_owned(), json!("n-0S6")),
+            ("nbf".to_owned(), json!(5)),
+            ("user_id".to_owned(), json!("auth0|1")),
+            ("groups".to_owned(), json!(["a"])),
+        ]);
+        let claims = AppTokenClaims {
+            issuer: "https://d.example.com",
+            subject: "auth0|1",
+            audience: "target",
+            authorized_party: "caller",
+            issued_at: 100,
+            lifetime_seconds: 36_000,
+            jti: "j",
+        }
+        .to_json(user);
+        assert_eq!(claims["aud"], "target");
+        assert_eq!(claims["azp"], "caller");
+        assert_eq!(claims["exp"], 36_100);
+        assert_eq!(claims["groups"], json!(["a"]));
+        for gone in ["nonce", "nbf", "user_id"] {
+            assert!(!claims.contains_key(gone), "{gone}");
+        }
+        assert_eq!(claims.len(), 9);
+        assert_eq!(new_jti().unwrap().len(), 32);
+        assert_ne!(new_jti(), new_jti());
     }
 
     #[test]

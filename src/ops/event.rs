@@ -27,6 +27,8 @@ pub struct DelegationEvent {
     pub client: Option<String>,
     pub client_known: bool,
     pub target: Option<String>,
+    /// `aws` or `app`, once the parameters are read.
+    pub api_type: &'static str,
     /// The token issuer, once the token is verified.
     pub issuer: Option<String>,
     pub subject: Option<String>,
@@ -67,6 +69,7 @@ impl DelegationEvent {
             "remote_addr": self.remote_addr,
             "client": self.client,
             "target": self.target,
+            "api_type": (!self.api_type.is_empty()).then_some(self.api_type),
             "issuer": self.issuer,
             "sub": self.subject,
             "role": self.role,

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real server on port 0, a local OIDC issuer, moto's STS behind a
 //! recording front, and independent SAML verifiers.
 
+mod app_token;
 mod bad_requests;
 mod bad_tokens;
 mod cache;

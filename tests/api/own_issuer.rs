@@ -32,26 +32,32 @@ fn sign_with(key_pem: &str, claims: &Value) -> String {
     OidcIssuer::new(&settings).unwrap().sign(claims).unwrap()
 }
 
-/// PyJWT's verdict on `token`, with the key found by `kid` in the JWKS at `jwks_url`. Runs
-/// off the runtime, which must keep serving the JWKS meanwhile.
+/// PyJWT's verdict on `token` for audience `sts.amazonaws.com`, with the key found by `kid`
+/// in the JWKS at `jwks_url`.
 pub(crate) async fn verify_with_pyjwt(jwks_url: &str, token: &str) -> Result<Value, String> {
-    let (url, token) = (jwks_url.to_owned(), token.to_owned());
-    tokio::task::spawn_blocking(move || pyjwt(&url, &token))
-        .await
-        .unwrap()
+    verify_with_pyjwt_for(jwks_url, token, "sts.amazonaws.com").await
 }
 
-fn pyjwt(jwks_url: &str, token: &str) -> Result<Value, String> {
-    let out = crate::python::run_script(
-        "verify_jwt.py",
-        &[jwks_url, URL, "sts.amazonaws.com"],
-        token.as_bytes(),
-    );
-    if out.status.success() {
-        Ok(serde_json::from_slice(&out.stdout).unwrap())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
+/// PyJWT's verdict on `token` for `audience`. Runs off the runtime, which must keep
+/// serving the JWKS meanwhile.
+pub(crate) async fn verify_with_pyjwt_for(
+    jwks_url: &str,
+    token: &str,
+    audience: &str,
+) -> Result<Value, String> {
+    let args = [jwks_url.to_owned(), URL.to_owned(), audience.to_owned()];
+    let token = token.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = crate::python::run_script("verify_jwt.py", &args, token.as_bytes());
+        if out.status.success() {
+            Ok(serde_json::from_slice(&out.stdout).unwrap())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    })
+    .await
+    .unwrap()
 }
 
 fn claims(sub: &str) -> Value {

@@ -217,6 +217,22 @@ pub struct ClientSection {
     pub cors_origins: Vec<String>,
     #[serde(default)]
     pub aws: Option<AwsSection>,
+    #[serde(default)]
+    pub app: Option<AppSection>,
+}
+
+/// `[clients.app]`: `api_type=app`, a new id_token for this client.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppSection {
+    #[serde(default)]
+    pub enabled: bool,
+    #[serde(default = "default_app_lifetime")]
+    pub lifetime_in_seconds: u32,
+}
+
+fn default_app_lifetime() -> u32 {
+    36_000
 }
 
 #[derive(Debug, Deserialize)]

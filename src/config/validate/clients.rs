@@ -5,9 +5,9 @@ use std::collections::BTreeSet;
 use base64::Engine as _;
 
 use super::aws::aws;
-use super::{Problems, origins};
+use super::{Problems, in_range, origins};
 use crate::config::file::ClientSection;
-use crate::config::settings::{Client, Secret};
+use crate::config::settings::{AppSettings, Client, Secret};
 
 pub(super) fn client(
     c: &ClientSection,
@@ -67,7 +67,20 @@ pub(super) fn client(
         .aws
         .as_ref()
         .and_then(|a| aws(a, &format!("{key}.aws"), p));
+    let app = c.app.as_ref().filter(|a| a.enabled).map(|a| {
+        in_range(
+            p,
+            &format!("{key}.app.lifetime_in_seconds"),
+            u64::from(a.lifetime_in_seconds),
+            60,
+            2_592_000,
+        );
+        AppSettings {
+            lifetime_in_seconds: a.lifetime_in_seconds,
+        }
+    });
     Some(Client {
+        app,
         client_id: c.client_id.clone(),
         name: c.name.clone(),
         issuer,

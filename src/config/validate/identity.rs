@@ -65,10 +65,10 @@ pub(super) fn check(
     }
 }
 
-/// Web identity targets: the server's own issuer signs their tokens, so `[issuer]` must be
-/// configured, and its one `sub` namespace may carry users of one token issuer only — as a
-/// SAML issuer may (see [`check`]).
-pub(super) fn web_identity(
+/// Web identity and `api_type=app` targets: the server's own issuer signs their tokens, so
+/// `[issuer]` must be configured. Its one `sub` namespace in AWS may carry the users of one
+/// token issuer only, as a SAML issuer's may (see [`check`]).
+pub(super) fn own_issuer(
     raw: &[ClientSection],
     clients: &BTreeMap<String, Client>,
     has_issuer: bool,
@@ -79,6 +79,12 @@ pub(super) fn web_identity(
         let Some(client) = clients.get(&section.client_id) else {
             continue;
         };
+        if client.app.is_some() && !has_issuer {
+            p.add(
+                &format!("clients[{i}].app.enabled"),
+                "is true, which needs [issuer]: it signs the id_tokens api_type=app returns",
+            );
+        }
         if client.aws.as_ref().map(|a| a.backend) != Some(Backend::WebIdentity) {
             continue;
         }

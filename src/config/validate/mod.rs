@@ -98,7 +98,7 @@ pub(super) fn validate(raw: FileConfig, base: &Path) -> Result<Settings, Vec<Str
         p.add("clients", "at least one [[clients]] entry is required");
     }
     identity::check(&raw.clients, &clients, &raw.saml.issuer, &mut p);
-    identity::web_identity(&raw.clients, &clients, raw.issuer.is_some(), &mut p);
+    identity::own_issuer(&raw.clients, &clients, raw.issuer.is_some(), &mut p);
     let rules = rules(&raw.rules, raw.server.request_timeout_ms, base, &mut p);
     let limits = &raw.limits;
     in_range(

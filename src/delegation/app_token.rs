@@ -1,0 +1,84 @@
+//! `api_type=app`: a new id_token for the target, made from the user after rules and
+//! signed by `[issuer]`, for targets with `[clients.app] enabled`.
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use super::{DelegationRequest, Parties, VerifiedUser, context};
+use crate::app::App;
+use crate::error::ApiError;
+use crate::issuer::{AppTokenClaims, new_jti};
+use crate::ops::DelegationEvent;
+
+/// The answer: Auth0's `{"id_token", "token_type": "Bearer", "expires_in"}`. `Debug`
+/// leaves the token out.
+#[derive(Clone, Serialize)]
+pub struct AppToken {
+    id_token: String,
+    token_type: &'static str,
+    expires_in: u32,
+    #[serde(skip)]
+    expires_at: OffsetDateTime,
+}
+
+impl std::fmt::Debug for AppToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppToken")
+            .field("id_token", &format_args!("<{} bytes>", self.id_token.len()))
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
+}
+
+impl AppToken {
+    /// When the token expires.
+    pub fn expiration(&self) -> OffsetDateTime {
+        self.expires_at
+    }
+}
+
+pub(super) async fn issue(
+    app: &App,
+    req: &DelegationRequest,
+    parties: Parties<'_>,
+    verified: VerifiedUser,
+    now: OffsetDateTime,
+    event: &mut DelegationEvent,
+) -> Result<AppToken, ApiError> {
+    let Parties { caller, target } = parties;
+    let Some(settings) = target.app else {
+        return Err(ApiError::InvalidRequest(format!(
+            "client `{}` does not allow api_type app; enable it with [clients.app]",
+            target.client_id
+        )));
+    };
+    let oidc = app.oidc.as_deref().ok_or_else(|| {
+        ApiError::Internal("api_type app needs [issuer], which is not configured".into())
+    })?;
+    let user_id = verified.subject.to_string();
+    let user = context::user_from_claims(verified.claims, &user_id);
+    let rule_context = context::rule_context(req, parties, None);
+    let ran = context::run_rules(&app.rules, user, rule_context, false, event).await?;
+    event.decided_by = ran.decided_by.map(|rule| format!("rule:{rule}"));
+    let jti =
+        new_jti().ok_or_else(|| ApiError::Internal("the system random source failed".into()))?;
+    let claims = AppTokenClaims {
+        issuer: oidc.url(),
+        subject: &user_id,
+        audience: &target.client_id,
+        authorized_party: &caller.client_id,
+        issued_at: now.unix_timestamp(),
+        lifetime_seconds: settings.lifetime_in_seconds,
+        jti: &jti,
+    }
+    .to_json(ran.user);
+    let id_token = oidc
+        .sign(&claims)
+        .map_err(|e| ApiError::Internal(format!("signing the id_token: {e}")))?;
+    Ok(AppToken {
+        id_token,
+        token_type: "Bearer",
+        expires_in: settings.lifetime_in_seconds,
+        expires_at: now + time::Duration::seconds(i64::from(settings.lifetime_in_seconds)),
+    })
+}
