@@ -253,6 +253,27 @@ fn web_identity_and_app_clients_need_the_issuer_and_no_saml_settings() {
         ),
         (
             web.replacen(
+                "# [clients.app]\n# enabled = false",
+                "[clients.app]\nenabled = true",
+                1,
+            )
+            .replacen(
+                "# audience = \"urn:amazon:webservices\"",
+                "audience = \"YOUR_CLIENT_ID\"",
+                1,
+            ),
+            "clients[0].client_id",
+        ),
+        (
+            web.replacen(
+                "url = \"https://delegation.example.com\"",
+                "url = \"https://delegation.example.com:8443\"",
+                1,
+            ),
+            "issuer.url",
+        ),
+        (
+            web.replacen(
                 "role = \"arn:aws:iam::123456789012:role/auth0-role\"\n",
                 &format!("role = \"arn:aws:iam::123456789012:role/auth0-role\"\n{principal}"),
                 1,

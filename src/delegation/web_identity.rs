@@ -13,15 +13,12 @@ use crate::config::Backend;
 use crate::domain::claims::lookup;
 use crate::error::ApiError;
 use crate::issuer::{
-    MAX_WEB_IDENTITY_TOKEN_CHARS, WebIdentityClaims, new_jti, reserved_claim_problem,
+    MAX_WEB_IDENTITY_TOKEN_CHARS, WEB_IDENTITY_DEFAULT_AUDIENCE, WebIdentityClaims, new_jti,
+    reserved_claim_problem,
 };
 use crate::ops::DelegationEvent;
 use crate::saml::{self, Mappings};
 use crate::sts::{AssumeRoleWithWebIdentity, StsResult};
-
-/// The token's `aud` unless the target sets `audience`: the client ID an IAM OIDC provider
-/// is usually created with.
-pub const DEFAULT_AUDIENCE: &str = "sts.amazonaws.com";
 
 /// The claims each mapping names, read from `user` as SAML attributes are (exact name,
 /// then a dotted path), kept as the JSON they are; a missing or `null` property sets none.
@@ -61,7 +58,10 @@ pub(super) async fn issue(
         )
     })?;
     let aws = &prepared.aws;
-    let audience = aws.audience.as_deref().unwrap_or(DEFAULT_AUDIENCE);
+    let audience = aws
+        .audience
+        .as_deref()
+        .unwrap_or(WEB_IDENTITY_DEFAULT_AUDIENCE);
     let session_name = match prepared.user.get("rolesessionname") {
         Some(Value::String(name)) => saml::session_name(name),
         _ => saml::default_session_name(&prepared.user),

@@ -20,7 +20,7 @@ use keys::IssuerKey;
 pub use keys::{IssuerKeyError, generate_rsa_key};
 pub use token::{
     AppTokenClaims, MAX_WEB_IDENTITY_TOKEN_CHARS, SOURCE_IDENTITY_CLAIM, TAGS_CLAIM,
-    WebIdentityClaims, new_jti, reserved_claim_problem,
+    WEB_IDENTITY_DEFAULT_AUDIENCE, WebIdentityClaims, new_jti, reserved_claim_problem,
 };
 
 /// How long clients (and IAM) may keep the JWKS and discovery documents.

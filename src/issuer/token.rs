@@ -11,6 +11,9 @@ pub const TAGS_CLAIM: &str = "https://aws.amazon.com/tags";
 pub const SOURCE_IDENTITY_CLAIM: &str = "https://aws.amazon.com/source_identity";
 /// The longest `WebIdentityToken` STS accepts, in characters.
 pub const MAX_WEB_IDENTITY_TOKEN_CHARS: usize = 20_000;
+/// The `aud` of web identity tokens unless the target sets `audience`: the client ID an
+/// IAM OIDC provider is usually created with.
+pub const WEB_IDENTITY_DEFAULT_AUDIENCE: &str = "sts.amazonaws.com";
 /// How long a web identity token is valid: it is redeemed at once, by this server.
 pub const WEB_IDENTITY_TOKEN_SECONDS: i64 = 300;
 
@@ -18,8 +21,9 @@ pub const WEB_IDENTITY_TOKEN_SECONDS: i64 = 300;
 const REGISTERED: [&str; 8] = ["iss", "sub", "aud", "exp", "iat", "nbf", "jti", "azp"];
 
 /// Claims of the user's id_token that belong to that token alone (its sign-in request, its
-/// access token, the server's own `user_id`), left out of an id_token made from it.
-const TOKEN_BOUND: [&str; 4] = ["nonce", "at_hash", "c_hash", "user_id"];
+/// access token, its session, its key binding, the server's own `user_id`), left out of an
+/// id_token made from it.
+const TOKEN_BOUND: [&str; 6] = ["nonce", "at_hash", "c_hash", "sid", "cnf", "user_id"];
 
 /// A random `jti`: 128 bits as hex, or `None` if the system random source failed.
 pub fn new_jti() -> Option<String> {
@@ -42,10 +46,13 @@ pub struct AppTokenClaims<'a> {
 }
 
 impl AppTokenClaims<'_> {
+    /// AWS's claims (`https://aws.amazon.com/...`) are left out too: an app token must not
+    /// carry session tags or a source identity that the user or a rule chose.
     pub fn to_json(&self, mut user: Map<String, Value>) -> Map<String, Value> {
         for name in REGISTERED.iter().chain(&TOKEN_BOUND) {
             user.remove(*name);
         }
+        user.retain(|name, _| !name.starts_with(AWS_CLAIM_PREFIX));
         let exp = self
             .issued_at
             .saturating_add(i64::from(self.lifetime_seconds));
@@ -191,6 +198,12 @@ mod tests {
             ("nbf".to_owned(), json!(5)),
             ("user_id".to_owned(), json!("auth0|1")),
             ("groups".to_owned(), json!(["a"])),
+            (
+                TAGS_CLAIM.to_owned(),
+                json!({"principal_tags": {"admin": ["yes"]}}),
+            ),
+            (SOURCE_IDENTITY_CLAIM.to_owned(), json!("root")),
+            ("sid".to_owned(), json!("s")),
         ]);
         let claims = AppTokenClaims {
             issuer: "https://d.example.com",
@@ -206,7 +219,14 @@ mod tests {
         assert_eq!(claims["azp"], "caller");
         assert_eq!(claims["exp"], 36_100);
         assert_eq!(claims["groups"], json!(["a"]));
-        for gone in ["nonce", "nbf", "user_id"] {
+        for gone in [
+            "nonce",
+            "nbf",
+            "user_id",
+            "sid",
+            TAGS_CLAIM,
+            SOURCE_IDENTITY_CLAIM,
+        ] {
             assert!(!claims.contains_key(gone), "{gone}");
         }
         assert_eq!(claims.len(), 9);

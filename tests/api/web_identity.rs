@@ -204,7 +204,7 @@ async fn two_token_issuers_cannot_share_the_web_identity_namespace() {
         .unwrap_err()
         .to_string();
     assert!(
-        error.contains("clients[") && error.contains("web_identity like client `web`"),
+        error.contains("clients[") && error.contains("client `web2` takes id_tokens from"),
         "{error}"
     );
 }

@@ -67,7 +67,7 @@ pub(super) fn client(
         .aws
         .as_ref()
         .and_then(|a| aws(a, &format!("{key}.aws"), p));
-    let app = c.app.as_ref().filter(|a| a.enabled).map(|a| {
+    if let Some(a) = &c.app {
         in_range(
             p,
             &format!("{key}.app.lifetime_in_seconds"),
@@ -75,9 +75,9 @@ pub(super) fn client(
             60,
             2_592_000,
         );
-        AppSettings {
-            lifetime_in_seconds: a.lifetime_in_seconds,
-        }
+    }
+    let app = c.app.as_ref().filter(|a| a.enabled).map(|a| AppSettings {
+        lifetime_in_seconds: a.lifetime_in_seconds,
     });
     Some(Client {
         app,

@@ -12,6 +12,7 @@ mod clients;
 mod identity;
 mod issuers;
 mod oidc;
+mod own_issuer;
 mod sections;
 mod server;
 mod state;
@@ -98,7 +99,8 @@ pub(super) fn validate(raw: FileConfig, base: &Path) -> Result<Settings, Vec<Str
         p.add("clients", "at least one [[clients]] entry is required");
     }
     identity::check(&raw.clients, &clients, &raw.saml.issuer, &mut p);
-    identity::own_issuer(&raw.clients, &clients, raw.issuer.is_some(), &mut p);
+    let issuer_url = raw.issuer.as_ref().map(|i| i.url.trim_end_matches('/'));
+    own_issuer::own_issuer(&raw.clients, &clients, issuer_url, &mut p);
     let rules = rules(&raw.rules, raw.server.request_timeout_ms, base, &mut p);
     let limits = &raw.limits;
     in_range(

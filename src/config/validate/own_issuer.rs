@@ -1,0 +1,114 @@
+//! Clients whose tokens the server's own `[issuer]` signs: web identity targets (the JWT
+//! STS redeems) and `api_type=app` targets (an id_token for the application).
+//!
+//! Every such token carries the one `[issuer] url` as `iss`, so its `sub` is one namespace
+//! for AWS and for every application: all these clients take their users from one token
+//! issuer, as a SAML issuer's do. An app token must never be redeemable at STS, so no app
+//! client's ID may be the `aud` of the web identity tokens (which an IAM OIDC provider
+//! lists as its client IDs). And IAM names the provider after the URL's host and path,
+//! without a port, so a web identity issuer URL has none.
+
+use std::collections::BTreeMap;
+
+use super::Problems;
+use crate::config::file::ClientSection;
+use crate::config::settings::{Backend, Client};
+use crate::issuer::WEB_IDENTITY_DEFAULT_AUDIENCE;
+
+pub(super) fn own_issuer(
+    raw: &[ClientSection],
+    clients: &BTreeMap<String, Client>,
+    issuer_url: Option<&str>,
+    p: &mut Problems,
+) {
+    // (index, client, config key of what makes it use the issuer)
+    let mut users: Vec<(usize, &Client, String)> = Vec::new();
+    for (i, section) in raw.iter().enumerate() {
+        let Some(client) = clients.get(&section.client_id) else {
+            continue;
+        };
+        if client.aws.as_ref().map(|a| a.backend) == Some(Backend::WebIdentity) {
+            users.push((i, client, format!("clients[{i}].aws.backend")));
+        }
+        if client.app.is_some() {
+            users.push((i, client, format!("clients[{i}].app.enabled")));
+        }
+    }
+    let Some(url) = issuer_url else {
+        for (_, _, key) in &users {
+            p.add(
+                key,
+                "needs [issuer]: the server's own issuer signs the tokens it hands out",
+            );
+        }
+        return;
+    };
+    if let Some((_, first, _)) = users.first() {
+        for (_, client, key) in &users {
+            if client.issuer != first.issuer {
+                p.add(
+                    key,
+                    format!(
+                        "client `{}` takes id_tokens from `{}`, but client `{}`, which also gets tokens from [issuer], from `{}`; every [issuer] token carries the same iss, and `sub` is unique only within one token issuer, so a user of one could take the identity of a user of the other. Use the saml backend (and no [clients.app]) for the clients of one of them",
+                        client.client_id, client.issuer, first.client_id, first.issuer
+                    ),
+                );
+            }
+        }
+    }
+    let audiences: BTreeMap<&str, &str> = users
+        .iter()
+        .filter_map(|(_, client, _)| {
+            let aws = client.aws.as_ref()?;
+            (aws.backend == Backend::WebIdentity).then(|| {
+                let aud = aws.audience.as_deref();
+                (
+                    aud.unwrap_or(WEB_IDENTITY_DEFAULT_AUDIENCE),
+                    client.client_id.as_str(),
+                )
+            })
+        })
+        .collect();
+    for (i, client, _) in &users {
+        if client.app.is_none() {
+            continue;
+        }
+        if let Some(owner) = audiences.get(client.client_id.as_str()) {
+            p.add(
+                &format!("clients[{i}].client_id"),
+                format!(
+                    "`{}` is also the aud of client `{owner}`'s web identity tokens, so the id_tokens api_type=app makes for it could be redeemed at STS directly. Give the web identity target another aws.audience",
+                    client.client_id
+                ),
+            );
+        }
+    }
+    if !audiences.is_empty() {
+        web_identity_url(url, p);
+    }
+}
+
+/// IAM refuses provider URLs with a port and names the provider in lowercase.
+fn web_identity_url(url: &str, p: &mut Problems) {
+    let Ok(parsed) = url::Url::parse(url) else {
+        return; // reported by the [issuer] checks
+    };
+    let host_as_typed = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest)
+        .split(['/', ':'])
+        .next()
+        .unwrap_or_default();
+    if parsed.port().is_some() {
+        p.add(
+            "issuer.url",
+            "has a port, which an IAM OIDC provider URL cannot have (web identity clients are configured)",
+        );
+    }
+    if host_as_typed.chars().any(|c| c.is_ascii_uppercase()) {
+        p.add(
+            "issuer.url",
+            "must have its host in lowercase, as IAM names the OIDC provider (web identity clients are configured)",
+        );
+    }
+}
