@@ -1,6 +1,6 @@
 # The stand shared by scripts/load and scripts/soak, sourced by both: installs what they
 # need, builds the server, and starts nginx (Debian's nginx-light) as an STS stand-in that
-# answers a fixed AssumeRoleWithSAMLResponse on / and serves "$work/jwks.json" on
+# answers a fixed AssumeRoleWithSAMLResponse (or the reply in STAND_REPLY) on / and serves "$work/jwks.json" on
 # /jwks.json. It sets: profile, bin, dev_token, oha, work, sts_port, port, and
 # stand_config (which writes "$work/delegation.toml" from its arguments).
 #
@@ -38,7 +38,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 sts_port=$(free_port)
 mkdir -p "$work/nginx-body"
 echo '{"keys":[]}' > "$work/jwks.json"
-reply=$(tr -d '\n' < benches/load/sts-reply.xml)
+reply=$(tr -d '\n' < "${STAND_REPLY:-benches/load/sts-reply.xml}")
 sed -e "s|@DIR@|$work|g" -e "s|@PORT@|$sts_port|g" benches/load/nginx.conf.in \
   | REPLY="$reply" python3 -c 'import os,sys; print(sys.stdin.read().replace("@REPLY@", os.environ["REPLY"]))' \
   > "$work/nginx.conf"
@@ -51,7 +51,10 @@ port=$(free_port)
 
 # stand_config KEYS_LINE [EXTRA]: the server's config, with KEYS_LINE choosing the
 # issuer's keys (a keys_file or jwks_uri line) and EXTRA appended as more sections.
+# STAND_AWS, when set, replaces the client's [clients.aws] lines.
 stand_config() {
+  local aws=${STAND_AWS:-'role = "arn:aws:iam::123456789012:role/auth0-role"
+principal = "arn:aws:iam::123456789012:saml-provider/auth0-provider"'}
   cat > "$work/delegation.toml" <<CONF
 [server]
 listen = "127.0.0.1:$port"
@@ -70,8 +73,7 @@ $1
 [[clients]]
 client_id = "load-app"
 [clients.aws]
-role = "arn:aws:iam::123456789012:role/auth0-role"
-principal = "arn:aws:iam::123456789012:saml-provider/auth0-provider"
+$aws
 [limits]
 per_user_per_minute = 0
 ${2:-}

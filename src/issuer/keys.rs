@@ -1,7 +1,10 @@
 //! Loading the issuer's signing keys: RSA of 2048 bits or more (RS256), or EC P-256 (ES256).
 
+use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeyPair as RsaKeyPair;
-use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, RSA_PKCS1_SHA256};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, jwk};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -23,8 +26,17 @@ pub enum IssuerKeyError {
     Sign(String),
 }
 
+/// The private key, parsed once: parsing (and aws-lc's checks of) an RSA key costs more
+/// than a signature, so it is never done per token.
+enum Signer {
+    Rsa(RsaKeyPair),
+    Ec(EcdsaKeyPair),
+}
+
 pub(super) struct IssuerKey {
-    pub key: EncodingKey,
+    signer: Signer,
+    /// The JWT header (`alg`, `kid`, `typ`), base64url-encoded.
+    header: String,
     pub alg: Algorithm,
     pub kid: String,
     /// The public JWK as published: `kty`, the key's numbers, `kid`, `use`, `alg`.
@@ -37,20 +49,21 @@ impl IssuerKey {
         let der = block.contents();
         let failed = |e: jsonwebtoken::errors::Error| IssuerKeyError::Key(format!("{what}: {e}"));
         let rsa_key = || EncodingKey::from_rsa_pem(pem_text.as_bytes()).map_err(failed);
-        let (key, alg) = match block.tag() {
+        let unsupported = |_| IssuerKeyError::Unsupported(what);
+        let (key, alg, signer) = match block.tag() {
             "PRIVATE KEY" => {
-                if RsaKeyPair::from_pkcs8(der).is_ok() {
-                    (rsa_key()?, Algorithm::RS256)
-                } else if EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der).is_ok() {
-                    let ec = EncodingKey::from_ec_pem(pem_text.as_bytes()).map_err(failed)?;
-                    (ec, Algorithm::ES256)
+                if let Ok(rsa) = RsaKeyPair::from_pkcs8(der) {
+                    (rsa_key()?, Algorithm::RS256, Signer::Rsa(rsa))
                 } else {
-                    return Err(IssuerKeyError::Unsupported(what));
+                    let ec = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der)
+                        .map_err(unsupported)?;
+                    let key = EncodingKey::from_ec_pem(pem_text.as_bytes()).map_err(failed)?;
+                    (key, Algorithm::ES256, Signer::Ec(ec))
                 }
             }
             "RSA PRIVATE KEY" => {
-                RsaKeyPair::from_der(der).map_err(|_| IssuerKeyError::Unsupported(what))?;
-                (rsa_key()?, Algorithm::RS256)
+                let rsa = RsaKeyPair::from_der(der).map_err(unsupported)?;
+                (rsa_key()?, Algorithm::RS256, Signer::Rsa(rsa))
             }
             other => return Err(IssuerKeyError::Format(what, other.to_owned())),
         };
@@ -60,12 +73,47 @@ impl IssuerKey {
             .map_err(failed)?;
         public.common.key_id = Some(kid.clone());
         public.common.public_key_use = Some(jwk::PublicKeyUse::Signature);
+        let alg_name = match alg {
+            Algorithm::ES256 => "ES256",
+            _ => "RS256",
+        };
+        let header = serde_json::json!({"alg": alg_name, "kid": kid, "typ": "JWT"});
         Ok(Self {
-            key,
+            signer,
+            header: URL_SAFE_NO_PAD.encode(header.to_string()),
             alg,
             kid,
             public,
         })
+    }
+}
+
+impl IssuerKey {
+    /// A compact JWS over `payload` (the claims' JSON): RS256 (PKCS#1 v1.5, SHA-256) or
+    /// ES256 (the fixed 64-byte r||s form JWS requires).
+    pub fn sign_jwt(&self, payload: &[u8]) -> Result<String, IssuerKeyError> {
+        let mut jwt = String::with_capacity(self.header.len() + payload.len() * 4 / 3 + 400);
+        jwt.push_str(&self.header);
+        jwt.push('.');
+        URL_SAFE_NO_PAD.encode_string(payload, &mut jwt);
+        let failed = |_| IssuerKeyError::Sign("the signing operation failed".into());
+        let rng = SystemRandom::new();
+        let signature = match &self.signer {
+            Signer::Rsa(key) => {
+                let mut out = vec![0u8; key.public_modulus_len()];
+                key.sign(&RSA_PKCS1_SHA256, &rng, jwt.as_bytes(), &mut out)
+                    .map_err(failed)?;
+                out
+            }
+            Signer::Ec(key) => key
+                .sign(&rng, jwt.as_bytes())
+                .map_err(failed)?
+                .as_ref()
+                .to_vec(),
+        };
+        jwt.push('.');
+        URL_SAFE_NO_PAD.encode_string(&signature, &mut jwt);
+        Ok(jwt)
     }
 }
 

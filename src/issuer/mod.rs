@@ -12,7 +12,7 @@ mod token;
 
 use std::sync::Arc;
 
-use jsonwebtoken::{Algorithm, Header};
+use jsonwebtoken::Algorithm;
 use serde::Serialize;
 use serde_json::json;
 
@@ -111,11 +111,9 @@ impl OidcIssuer {
 
     /// Signs `claims` as a JWT with the current key (`typ` JWT, `kid` its thumbprint).
     pub fn sign(&self, claims: &impl Serialize) -> Result<String, IssuerKeyError> {
-        let mut header = Header::new(self.current.alg);
-        header.kid = Some(self.current.kid.clone());
-        header.typ = Some("JWT".into());
-        jsonwebtoken::encode(&header, claims, &self.current.key)
-            .map_err(|e| IssuerKeyError::Sign(e.to_string()))
+        let payload =
+            serde_json::to_vec(claims).map_err(|e| IssuerKeyError::Sign(e.to_string()))?;
+        self.current.sign_jwt(&payload)
     }
 }
 

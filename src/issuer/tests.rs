@@ -107,3 +107,24 @@ fn weak_foreign_and_repeated_keys_are_refused_with_reasons() {
         IssuerKeyError::SameKey
     );
 }
+
+#[test]
+fn es256_tokens_verify_with_the_published_key() {
+    let issuer = OidcIssuer::new(&settings(&ec_key(), None)).unwrap();
+    let token = issuer
+        .sign(&json!({"sub": "e", "aud": "a", "exp": 4_000_000_000u64}))
+        .unwrap();
+    let header = decode_header(&token).unwrap();
+    assert_eq!(header.alg, Algorithm::ES256);
+    let jwks: jsonwebtoken::jwk::JwkSet = serde_json::from_str(&issuer.jwks_json()).unwrap();
+    let jwk = jwks.find(issuer.current_kid()).unwrap();
+    let mut validation = Validation::new(Algorithm::ES256);
+    validation.set_audience(&["a"]);
+    let claims =
+        decode::<Value>(&token, &DecodingKey::from_jwk(jwk).unwrap(), &validation).unwrap();
+    assert_eq!(claims.claims["sub"], "e");
+    // A changed payload does not verify.
+    let parts: Vec<&str> = token.split('.').collect();
+    let forged = format!("{}.{}.{}", parts[0], parts[1].replace('e', "f"), parts[2]);
+    assert!(decode::<Value>(&forged, &DecodingKey::from_jwk(jwk).unwrap(), &validation).is_err());
+}
