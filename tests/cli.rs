@@ -208,8 +208,13 @@ fn with_issuer(original: &str) -> String {
     enabled
 }
 
-#[test]
-fn web_identity_and_app_clients_need_the_issuer_and_no_saml_settings() {
+/// The example client's SAML provider line, which a web identity client must not have.
+const PRINCIPAL_LINE: &str =
+    "principal = \"arn:aws:iam::123456789012:saml-provider/auth0-provider\"\n";
+
+/// The example tree with an `[issuer]` key, its configuration text, and that text with the
+/// client switched to the web identity backend (its `[issuer]` block still commented out).
+fn web_identity_tree() -> (tempfile::TempDir, String, String) {
     let tree = example_tree();
     let keys = tree.path().join("keys");
     let out = Command::new(BIN)
@@ -219,10 +224,48 @@ fn web_identity_and_app_clients_need_the_issuer_and_no_saml_settings() {
     assert!(out.status.success(), "{}", text(&out));
     let config = tree.path().join("config/delegation.toml");
     let original = std::fs::read_to_string(&config).unwrap();
-    let principal = "principal = \"arn:aws:iam::123456789012:saml-provider/auth0-provider\"\n";
     let without_issuer = original
         .replacen("# backend = \"saml\"", "backend = \"web_identity\"", 1)
-        .replacen(principal, "", 1);
+        .replacen(PRINCIPAL_LINE, "", 1);
+    (tree, original, without_issuer)
+}
+
+#[test]
+fn try_rule_shows_the_web_identity_provider_and_token_claims() {
+    let (tree, _, without_issuer) = web_identity_tree();
+    let config = tree.path().join("config/delegation.toml");
+    let mapped = with_issuer(&without_issuer).replacen(
+        "\n# Per-user rate limit",
+        "\n[clients.aws.mappings]\nmail = \"email\"\n# Per-user rate limit",
+        1,
+    );
+    std::fs::write(&config, mapped).unwrap();
+    let user = tree.path().join("user.json");
+    std::fs::write(&user, r#"{"sub": "auth0|7", "email": "ann@example.com"}"#).unwrap();
+    let out = run(
+        &["try-rule", "--user", user.to_str().unwrap()],
+        &config,
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["aws"]["backend"], "web_identity");
+    assert_eq!(
+        report["aws"]["principal"],
+        "arn:aws:iam::123456789012:oidc-provider/delegation.example.com"
+    );
+    assert_eq!(report["web_identity"]["sub"], "auth0|7");
+    assert_eq!(
+        report["web_identity"]["claims"],
+        serde_json::json!({"mail": "ann@example.com"})
+    );
+    assert!(report.get("saml").is_none(), "{report}");
+}
+
+#[test]
+fn web_identity_and_app_clients_need_the_issuer_and_no_saml_settings() {
+    let (tree, original, without_issuer) = web_identity_tree();
+    let config = tree.path().join("config/delegation.toml");
     let web = with_issuer(&without_issuer);
     std::fs::write(&config, &web).unwrap();
     let out = run(&["check-config"], &config, &[]);
@@ -275,7 +318,7 @@ fn web_identity_and_app_clients_need_the_issuer_and_no_saml_settings() {
         (
             web.replacen(
                 "role = \"arn:aws:iam::123456789012:role/auth0-role\"\n",
-                &format!("role = \"arn:aws:iam::123456789012:role/auth0-role\"\n{principal}"),
+                &format!("role = \"arn:aws:iam::123456789012:role/auth0-role\"\n{PRINCIPAL_LINE}"),
                 1,
             ),
             "clients[0].aws.principal",
