@@ -88,27 +88,50 @@ pub(super) fn own_issuer(
     }
 }
 
-/// IAM refuses provider URLs with a port and names the provider in lowercase.
+/// IAM refuses provider URLs with a port and names the provider in lowercase. Read from
+/// the text as configured, which names the provider: `:443` is a port there too.
 fn web_identity_url(url: &str, p: &mut Problems) {
-    let Ok(parsed) = url::Url::parse(url) else {
-        return; // reported by the [issuer] checks
-    };
-    let host_as_typed = url
+    let authority = url
         .split_once("://")
         .map_or(url, |(_, rest)| rest)
-        .split(['/', ':'])
+        .split('/')
         .next()
         .unwrap_or_default();
-    if parsed.port().is_some() {
+    let after_host = authority
+        .rsplit_once(']')
+        .map_or(authority, |(_, rest)| rest);
+    if after_host.contains(':') {
         p.add(
             "issuer.url",
             "has a port, which an IAM OIDC provider URL cannot have (web identity clients are configured)",
         );
     }
-    if host_as_typed.chars().any(|c| c.is_ascii_uppercase()) {
+    if authority.chars().any(|c| c.is_ascii_uppercase()) {
         p.add(
             "issuer.url",
             "must have its host in lowercase, as IAM names the OIDC provider (web identity clients are configured)",
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(url: &str) -> usize {
+        let mut p = Problems::default();
+        web_identity_url(url, &mut p);
+        p.0.len()
+    }
+
+    #[test]
+    fn ports_and_uppercase_hosts_are_named_as_written() {
+        assert_eq!(problems("https://d.example.com"), 0);
+        assert_eq!(problems("https://d.example.com/Path/X"), 0);
+        assert_eq!(problems("https://d.example.com:443"), 1);
+        assert_eq!(problems("https://d.example.com:8443/oidc"), 1);
+        assert_eq!(problems("https://D.example.com/oidc"), 1);
+        assert_eq!(problems("http://[::1]:8080"), 1);
+        assert_eq!(problems("http://[::1]"), 0);
     }
 }
