@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::config::Secret;
+use base64::Engine as _;
 
 fn settings(key: &str, next: Option<&str>) -> OidcIssuerSettings {
     OidcIssuerSettings {
@@ -123,8 +124,15 @@ fn es256_tokens_verify_with_the_published_key() {
     let claims =
         decode::<Value>(&token, &DecodingKey::from_jwk(jwk).unwrap(), &validation).unwrap();
     assert_eq!(claims.claims["sub"], "e");
-    // A changed payload does not verify.
-    let parts: Vec<&str> = token.split('.').collect();
-    let forged = format!("{}.{}.{}", parts[0], parts[1].replace('e', "f"), parts[2]);
+    // A changed signature does not verify.
+    let (signed, signature) = token.rsplit_once('.').unwrap();
+    let mut bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(signature)
+        .unwrap();
+    bytes[10] ^= 1;
+    let forged = format!(
+        "{signed}.{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    );
     assert!(decode::<Value>(&forged, &DecodingKey::from_jwk(jwk).unwrap(), &validation).is_err());
 }

@@ -47,8 +47,20 @@ fn issuer_url(text: &str) -> Result<String, String> {
             ));
         }
     }
-    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+    if url.query().is_some()
+        || url.fragment().is_some()
+        || !url.username().is_empty()
+        || url.password().is_some()
+    {
         return Err(format!("`{text}` must have no query, fragment or user"));
+    }
+    // The text is every token's `iss` and names the IAM provider, so it must be the URL's
+    // own normal form: a lowercase host, no default port, no escapes or stray characters.
+    if url.as_str().trim_end_matches('/') != text.trim_end_matches('/') {
+        return Err(format!(
+            "`{text}` must be written in its normal form, `{}`",
+            url.as_str().trim_end_matches('/')
+        ));
     }
     Ok(text.trim_end_matches('/').to_owned())
 }
@@ -71,5 +83,14 @@ mod tests {
         assert!(issuer_url("http://d.example.com").is_err());
         assert!(issuer_url("https://d.example.com/?x=1").is_err());
         assert!(issuer_url("d.example.com").is_err());
+        for odd in [
+            "https://D.example.com",
+            "https://d.example.com:443",
+            "https:d.example.com",
+            "https://:pw@d.example.com",
+            " https://d.example.com",
+        ] {
+            assert!(issuer_url(odd).is_err(), "{odd}");
+        }
     }
 }

@@ -69,18 +69,23 @@ pub(super) fn own_issuer(
             })
         })
         .collect();
-    for (i, client, _) in &users {
-        if client.app.is_none() {
-            continue;
-        }
-        if let Some(owner) = audiences.get(client.client_id.as_str()) {
-            p.add(
-                &format!("clients[{i}].client_id"),
-                format!(
-                    "`{}` is also the aud of client `{owner}`'s web identity tokens, so the id_tokens api_type=app makes for it could be redeemed at STS directly. Give the web identity target another aws.audience",
-                    client.client_id
-                ),
-            );
+    // An app token's aud is its target and its azp the caller: neither may be an audience
+    // STS accepts (IAM may read azp as the audience, and may compare without case).
+    if users.iter().any(|(_, client, _)| client.app.is_some()) {
+        for (i, section) in raw.iter().enumerate() {
+            let id = section.client_id.to_ascii_lowercase();
+            let owner = audiences
+                .iter()
+                .find(|(aud, _)| aud.to_ascii_lowercase() == id);
+            if let Some((_, owner)) = owner {
+                p.add(
+                    &format!("clients[{i}].client_id"),
+                    format!(
+                        "`{}` is also the aud of client `{owner}`'s web identity tokens, so the id_tokens api_type=app makes for or through it could be redeemed at STS directly. Give the web identity target another aws.audience",
+                        section.client_id
+                    ),
+                );
+            }
         }
     }
     if !audiences.is_empty() {
