@@ -78,17 +78,39 @@ impl IssuerKey {
             _ => "RS256",
         };
         let header = serde_json::json!({"alg": alg_name, "kid": kid, "typ": "JWT"});
-        Ok(Self {
+        let key = Self {
             signer,
             header: URL_SAFE_NO_PAD.encode(header.to_string()),
             alg,
             kid,
             public,
-        })
+        };
+        key.check_against_jwk(what)?;
+        Ok(key)
     }
 }
 
 impl IssuerKey {
+    /// Signs a token and verifies it with the JWK that will be published, so a key whose
+    /// signatures would not verify for others is refused when it is loaded.
+    fn check_against_jwk(&self, what: &'static str) -> Result<(), IssuerKeyError> {
+        let broken = |detail: String| {
+            IssuerKeyError::Key(format!(
+                "{what}: a test signature does not verify with the published key: {detail}"
+            ))
+        };
+        let token = self.sign_jwt(br#"{"sub":"key-check"}"#)?;
+        let decoding =
+            jsonwebtoken::DecodingKey::from_jwk(&self.public).map_err(|e| broken(e.to_string()))?;
+        let mut validation = jsonwebtoken::Validation::new(self.alg);
+        validation.required_spec_claims.clear();
+        validation.validate_exp = false;
+        validation.validate_aud = false;
+        jsonwebtoken::decode::<serde_json::Value>(&token, &decoding, &validation)
+            .map(|_| ())
+            .map_err(|e| broken(e.to_string()))
+    }
+
     /// A compact JWS over `payload` (the claims' JSON): RS256 (PKCS#1 v1.5, SHA-256) or
     /// ES256 (the fixed 64-byte r||s form JWS requires).
     pub fn sign_jwt(&self, payload: &[u8]) -> Result<String, IssuerKeyError> {
@@ -122,4 +144,19 @@ pub fn generate_rsa_key() -> Result<String, IssuerKeyError> {
     rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256)
         .map(|k| k.serialize_pem())
         .map_err(|e| IssuerKeyError::Key(format!("generating a key: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_whose_signatures_the_published_jwk_rejects_is_refused() {
+        let mut key = IssuerKey::from_pem(&generate_rsa_key().unwrap(), "signing_key").unwrap();
+        assert!(key.check_against_jwk("signing_key").is_ok());
+        let other = IssuerKey::from_pem(&generate_rsa_key().unwrap(), "signing_key").unwrap();
+        key.public = other.public.clone();
+        let refused = key.check_against_jwk("signing_key").unwrap_err();
+        assert!(refused.to_string().contains("does not verify"), "{refused}");
+    }
 }
