@@ -208,6 +208,15 @@ fn with_issuer(original: &str) -> String {
     enabled
 }
 
+/// `try-rule` for a user with `claims` (JSON), which must succeed; its report.
+fn try_rule_report(dir: &Path, config: &Path, claims: &str) -> serde_json::Value {
+    let user = dir.join("user.json");
+    std::fs::write(&user, claims).unwrap();
+    let out = run(&["try-rule", "--user", user.to_str().unwrap()], config, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// The example client's SAML provider line, which a web identity client must not have.
 const PRINCIPAL_LINE: &str =
     "principal = \"arn:aws:iam::123456789012:saml-provider/auth0-provider\"\n";
@@ -240,15 +249,11 @@ fn try_rule_shows_the_web_identity_provider_and_token_claims() {
         1,
     );
     std::fs::write(&config, mapped).unwrap();
-    let user = tree.path().join("user.json");
-    std::fs::write(&user, r#"{"sub": "auth0|7", "email": "ann@example.com"}"#).unwrap();
-    let out = run(
-        &["try-rule", "--user", user.to_str().unwrap()],
+    let report = try_rule_report(
+        tree.path(),
         &config,
-        &[],
+        r#"{"sub": "auth0|7", "email": "ann@example.com"}"#,
     );
-    assert!(out.status.success(), "{}", text(&out));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["aws"]["backend"], "web_identity");
     assert_eq!(
         report["aws"]["principal"],
@@ -459,19 +464,9 @@ fn tree_with_rules(extra_rule: &str) -> (tempfile::TempDir, std::path::PathBuf) 
 fn try_rule_prints_the_aws_settings_and_attributes_the_rules_produce() {
     let rule = "function (user, context, callback) {\n  context.addonConfiguration.aws.region = 'eu-west-1';\n  callback(null, user, context);\n}\n";
     let (tree, config) = tree_with_rules(rule);
-    let user = tree.path().join("user.json");
     let claims =
         r#"{"sub": "auth0|42", "name": "Ann Lee", "nickname": "ann", "awsGroup": "staff"}"#;
-    std::fs::write(&user, claims).unwrap();
-
-    let out = run(
-        &["try-rule", "--user", user.to_str().unwrap()],
-        &config,
-        &[],
-    );
-
-    assert!(out.status.success(), "{}", text(&out));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = try_rule_report(tree.path(), &config, claims);
     assert_eq!(
         report["aws"]["role"],
         "arn:aws:iam::123456789012:role/auth0-role"

@@ -7,6 +7,7 @@ use std::path::Path;
 use serde_json::{Map, Value, json};
 
 use crate::app::App;
+use crate::config::Backend;
 use crate::delegation::{
     self, ApiType, AwsPrefill, DelegationRequest, Parties, RequestInfo, VerifiedUser,
 };
@@ -75,30 +76,28 @@ pub async fn try_rule(
         .iter()
         .map(|(k, v)| (k.clone(), json!(v)))
         .collect();
+    let (output, shown) = match aws.backend {
+        Backend::Saml => (
+            "saml",
+            json!({ "name_id": prepared.user_id, "attributes": attributes }),
+        ),
+        Backend::WebIdentity => (
+            "web_identity",
+            json!({ "sub": prepared.user_id, "claims": prepared.token_claims }),
+        ),
+    };
     let report = json!({
         "rules": app.rules.rule_names(),
         "aws": {
+            "backend": aws.backend.as_str(),
             "role": aws.role.as_str(),
             "principal": aws.principal.as_str(),
             "region": aws.region.as_str(),
             "lifetime_in_seconds": aws.lifetime_in_seconds,
             "mappings": mappings,
         },
-        "saml": { "name_id": prepared.user_id, "attributes": attributes },
+        output: shown,
         "user": prepared.user,
     });
-    let mut report = report;
-    if let Some(obj) = report.as_object_mut() {
-        if let Some(aws_obj) = obj.get_mut("aws").and_then(Value::as_object_mut) {
-            aws_obj.insert("backend".into(), json!(aws.backend.as_str()));
-        }
-        if aws.backend == crate::config::Backend::WebIdentity {
-            obj.remove("saml");
-            obj.insert(
-                "web_identity".into(),
-                json!({ "sub": prepared.user_id, "claims": prepared.token_claims }),
-            );
-        }
-    }
     serde_json::to_string_pretty(&report).map_err(|e| e.to_string())
 }

@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::{AwsPrefill, DelegationRequest, Parties, VerifiedUser};
 use crate::app::App;
+use crate::config::Backend;
 use crate::domain::Subject;
 use crate::domain::role_rule::ClaimTest;
 use crate::error::ApiError;
@@ -136,14 +137,21 @@ async fn steps(
         .collect();
     out.insert("rules".into(), Value::Array(changes));
     let aws = &prepared.aws;
-    let attributes: Map<String, Value> = prepared
-        .attributes
-        .iter()
-        .map(|a| (a.name.clone(), json!(a.values)))
-        .collect();
+    let (output, shown) = match aws.backend {
+        Backend::Saml => {
+            let attributes: Map<String, Value> = prepared
+                .attributes
+                .iter()
+                .map(|a| (a.name.clone(), json!(a.values)))
+                .collect();
+            ("saml_attributes", Value::Object(attributes))
+        }
+        Backend::WebIdentity => ("token_claims", json!(prepared.token_claims)),
+    };
     out.insert(
         "result".into(),
         json!({
+            "backend": aws.backend.as_str(),
             "decided_by": event.decided_by,
             "role": aws.role.as_str(),
             "principal": aws.principal.as_str(),
@@ -156,16 +164,9 @@ async fn steps(
             "policy": aws.session.policy.as_deref().and_then(|p| serde_json::from_str::<Value>(p).ok()),
             "policy_arns": aws.session.policy_arns,
             "name_id": prepared.user_id,
-            "saml_attributes": attributes,
+            output: shown,
         }),
     );
-    if let Some(result) = out.get_mut("result").and_then(Value::as_object_mut) {
-        result.insert("backend".into(), json!(aws.backend.as_str()));
-        if aws.backend == crate::config::Backend::WebIdentity {
-            result.remove("saml_attributes");
-            result.insert("token_claims".into(), json!(prepared.token_claims));
-        }
-    }
     Ok(())
 }
 
