@@ -108,7 +108,7 @@ impl App {
         let roots = crate::roots::load(out.ca_roots, out.ca_file_pem.as_deref())?;
         let verifier = match same(|a, b| a.same_issuers(b)) {
             Some(p) => Arc::clone(&p.verifier),
-            None => Arc::new(verifier(&settings, roots.clone(), metrics)?),
+            None => Arc::new(verifier(&settings, &roots, metrics)?),
         };
         let sts = match same(|a, b| a.sts == b.sts && a.outbound == b.outbound) {
             Some(p) => p.sts.clone(),
@@ -198,13 +198,13 @@ impl App {
 
 fn verifier(
     settings: &Settings,
-    roots: Vec<reqwest::Certificate>,
+    roots: &crate::roots::Roots,
     metrics: &Arc<Metrics>,
 ) -> Result<TokenVerifier, StartupError> {
     // Redirects are refused: one could lead the JWKS fetch from https to http or to an
     // internal host, past the checks made on the configured jwks_uri.
     let http = reqwest::Client::builder()
-        .tls_certs_only(roots)
+        .tls_certs_only(roots.to_reqwest())
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(std::time::Duration::from_secs(5))
         .timeout(std::time::Duration::from_secs(10))

@@ -7,6 +7,9 @@
 
 use std::fmt;
 
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+
 /// Which roots to trust, from `outbound.ca_roots`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CaRoots {
@@ -49,40 +52,63 @@ pub enum RootsError {
     ExtraFile(String),
 }
 
-/// The roots to hand to every outbound HTTP client, loaded once at start.
-pub fn load(
-    choice: CaRoots,
-    extra_pem: Option<&[u8]>,
-) -> Result<Vec<reqwest::Certificate>, RootsError> {
-    let mut roots = Vec::new();
+/// The trusted certificate authorities, loaded once at start and handed to every outbound
+/// client: the JWKS fetcher (reqwest) and the STS transport (rustls directly).
+#[derive(Debug, Clone, Default)]
+pub struct Roots {
+    certificates: Vec<CertificateDer<'static>>,
+}
+
+impl Roots {
+    pub fn len(&self) -> usize {
+        self.certificates.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.certificates.is_empty()
+    }
+
+    /// The same roots as reqwest certificates.
+    pub fn to_reqwest(&self) -> Vec<reqwest::Certificate> {
+        self.certificates
+            .iter()
+            .filter_map(|der| reqwest::Certificate::from_der(der).ok())
+            .collect()
+    }
+
+    /// The same roots as a rustls store. Certificates rustls cannot use as a trust anchor
+    /// are skipped, as reqwest skips them.
+    pub fn to_rustls(&self) -> rustls::RootCertStore {
+        let mut store = rustls::RootCertStore::empty();
+        store.add_parsable_certificates(self.certificates.iter().cloned());
+        store
+    }
+}
+
+/// The roots for `choice`, plus the certificates of `extra_pem` (`outbound.ca_file`).
+pub fn load(choice: CaRoots, extra_pem: Option<&[u8]>) -> Result<Roots, RootsError> {
+    let mut certificates = Vec::new();
     if matches!(choice, CaRoots::System | CaRoots::SystemAndBundled) {
         // Unreadable files in the store are skipped, as OpenSSL does; an empty store is
         // only an error when nothing else is trusted.
-        for der in rustls_native_certs::load_native_certs().certs {
-            if let Ok(cert) = reqwest::Certificate::from_der(&der) {
-                roots.push(cert);
-            }
-        }
-        if roots.is_empty() && choice == CaRoots::System {
+        certificates.extend(rustls_native_certs::load_native_certs().certs);
+        if certificates.is_empty() && choice == CaRoots::System {
             return Err(RootsError::NoSystemRoots);
         }
     }
     if matches!(choice, CaRoots::Bundled | CaRoots::SystemAndBundled) {
-        for der in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
-            if let Ok(cert) = reqwest::Certificate::from_der(der) {
-                roots.push(cert);
-            }
-        }
+        certificates.extend(webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().cloned());
     }
     if let Some(pem) = extra_pem {
-        let extra = reqwest::Certificate::from_pem_bundle(pem)
+        let extra = CertificateDer::pem_slice_iter(pem)
+            .collect::<Result<Vec<_>, _>>()
             .map_err(|e| RootsError::ExtraFile(format!("not a PEM certificate bundle: {e}")))?;
         if extra.is_empty() {
             return Err(RootsError::ExtraFile("holds no certificate".into()));
         }
-        roots.extend(extra);
+        certificates.extend(extra);
     }
-    Ok(roots)
+    Ok(Roots { certificates })
 }
 
 #[cfg(test)]
@@ -106,5 +132,12 @@ mod tests {
     #[test]
     fn an_extra_file_must_hold_certificates() {
         assert!(load(CaRoots::Bundled, Some(b"not pem")).is_err());
+    }
+
+    #[test]
+    fn both_clients_get_every_bundled_root() {
+        let roots = load(CaRoots::Bundled, None).unwrap();
+        assert_eq!(roots.to_reqwest().len(), roots.len());
+        assert_eq!(roots.to_rustls().len(), roots.len());
     }
 }

@@ -3,17 +3,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use tokio::time::Instant;
 use url::Url;
 
 use super::classify::{Outcome, classify};
 use super::retry;
 use super::retry::is_throttling;
-use super::wire::{form_body, read_bounded, transport_failure, web_identity_form_body};
+use super::transport::{Transport, TransportError};
+use super::wire::{form_body, web_identity_form_body};
 use super::{
-    AssumeRoleWithSaml, AssumeRoleWithWebIdentity, Observer, StsBuildError, StsError, StsResult,
-    StsSettings,
+    AssumeRoleWithSaml, AssumeRoleWithWebIdentity, MAX_REPLY_BYTES, Observer, StsBuildError,
+    StsError, StsResult, StsSettings,
 };
 use crate::domain::{Partition, Region};
 
@@ -24,7 +24,7 @@ const MIN_ATTEMPT: Duration = Duration::from_millis(50);
 /// Calls STS. Cheap to clone: clones share one connection pool.
 #[derive(Debug, Clone)]
 pub struct StsClient {
-    http: reqwest::Client,
+    http: Arc<Transport>,
     observer: Option<Arc<dyn Observer>>,
     endpoint: Option<Url>,
     timeout: Duration,
@@ -44,20 +44,10 @@ impl StsClient {
         let global_text = "https://sts.amazonaws.com/";
         let global =
             Url::parse(global_text).map_err(|_| StsBuildError::Endpoint(global_text.into()))?;
-        let http = reqwest::Client::builder()
-            .tls_certs_only(settings.roots)
-            .connect_timeout(settings.connect_timeout)
-            // STS never redirects; following one could send the assertion elsewhere.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!(
-                env!("CARGO_PKG_NAME"),
-                "/",
-                env!("CARGO_PKG_VERSION")
-            ))
-            .build()
-            .map_err(StsBuildError::Http)?;
+        let http = Transport::new(&settings.roots, settings.connect_timeout)
+            .map_err(StsBuildError::Tls)?;
         Ok(Self {
-            http,
+            http: Arc::new(http),
             observer: None,
             endpoint: settings.endpoint,
             timeout: settings.timeout,
@@ -195,20 +185,7 @@ impl StsClient {
     /// One POST, bounded by `until` from sending to the last byte of the reply.
     async fn attempt(&self, url: &Url, body: &bytes::Bytes, until: Instant) -> Outcome {
         let budget = until.saturating_duration_since(Instant::now());
-        let call = async {
-            let response = self
-                .http
-                .post(url.clone())
-                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .header(ACCEPT, "text/xml")
-                .body(body.clone())
-                .send()
-                .await?;
-            let status = response.status().as_u16();
-            let retry_after = retry::retry_after(response.headers());
-            let body = read_bounded(response).await?;
-            Ok::<_, reqwest::Error>((status, retry_after, body))
-        };
+        let call = self.http.post_form(url, body.clone(), MAX_REPLY_BYTES);
         match tokio::time::timeout_at(until, call).await {
             Err(_) => Outcome::transient(
                 "timeout",
@@ -217,8 +194,13 @@ impl StsClient {
                     budget.as_millis()
                 ),
             ),
-            Ok(Err(e)) => transport_failure(&e),
-            Ok(Ok((status, retry_after, body))) => classify(status, retry_after, body.as_deref()),
+            Ok(Err(TransportError::Connect(e))) => Outcome::transient("connect", e.to_string()),
+            Ok(Err(TransportError::Failed(reason))) => Outcome::transient("transport", reason),
+            Ok(Ok(reply)) => classify(
+                reply.status,
+                retry::retry_after(&reply.headers),
+                reply.body.as_deref(),
+            ),
         }
     }
 }

@@ -21,6 +21,7 @@ mod client;
 mod credentials;
 mod reply;
 mod retry;
+mod transport;
 mod wire;
 mod xml;
 
@@ -60,7 +61,7 @@ pub struct StsSettings {
     /// Extra attempts after the first, only for throttling, 5xx and transport failures.
     pub retries: u32,
     /// The certificate authorities HTTPS to STS trusts (see [`crate::roots`]).
-    pub roots: Vec<reqwest::Certificate>,
+    pub roots: crate::roots::Roots,
 }
 
 impl Default for StsSettings {
@@ -187,9 +188,9 @@ pub enum StsBuildError {
     /// The endpoint override is not an `http` or `https` URL.
     #[error("sts.endpoint `{0}` must be an http:// or https:// URL")]
     Endpoint(String),
-    /// The HTTP client (TLS roots, resolver) could not be initialised.
-    #[error("could not build the STS HTTP client")]
-    Http(#[source] reqwest::Error),
+    /// The TLS configuration could not be built.
+    #[error("could not build the STS client's TLS configuration")]
+    Tls(#[source] rustls::Error),
 }
 
 /// Parses a reply body as the client does (for `crate::fuzzing`): `true` for a result,

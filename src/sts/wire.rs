@@ -3,8 +3,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use super::classify::Outcome;
-use super::{AssumeRoleWithSaml, AssumeRoleWithWebIdentity, MAX_REPLY_BYTES};
+use super::{AssumeRoleWithSaml, AssumeRoleWithWebIdentity};
 
 /// The form STS expects; the assertion is standard base64 without line breaks.
 ///
@@ -69,46 +68,6 @@ fn append_base64_encoded(out: &mut String, base64: &str) {
         rest = &rest[at + 1..];
     }
     out.push_str(rest);
-}
-
-/// Reads the body, or `None` once it passes [`MAX_REPLY_BYTES`].
-pub(super) async fn read_bounded(
-    mut response: reqwest::Response,
-) -> Result<Option<Vec<u8>>, reqwest::Error> {
-    if response
-        .content_length()
-        .is_some_and(|n| n > MAX_REPLY_BYTES as u64)
-    {
-        return Ok(None);
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        if body.len() + chunk.len() > MAX_REPLY_BYTES {
-            return Ok(None);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(Some(body))
-}
-
-/// Connection refused, reset, TLS failure, timeout: all transient.
-pub(super) fn transport_failure(e: &reqwest::Error) -> Outcome {
-    let code = if e.is_connect() {
-        "connect"
-    } else if e.is_timeout() {
-        "timeout"
-    } else {
-        "transport"
-    };
-    // reqwest's own message is generic; the cause chain says what actually failed.
-    let mut reason = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(cause) = source {
-        reason.push_str(": ");
-        reason.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    Outcome::transient(code, reason)
 }
 
 #[cfg(test)]
