@@ -10,7 +10,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use super::signature::{digest_value, signature_element, signed_info};
-use super::xml::{element, push_end, push_start, text_element};
+use super::xml::{push_end, push_start, push_text_element};
 use super::{SamlAttribute, SamlSigner};
 
 const SAML_NS: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
@@ -60,6 +60,11 @@ pub struct ResponseParams<'a> {
 /// Builds the `samlp:Response` with one signed `saml:Assertion` and returns its XML text
 /// (UTF-8, no XML declaration). Timestamps are UTC with milliseconds; `NotBefore` is
 /// `issued_at` minus [`CLOCK_SKEW_ALLOWANCE`].
+///
+/// The whole document is written into one buffer: the Assertion first without its
+/// signature (what the enveloped-signature transform leaves, so its digest is taken from
+/// the buffer as it stands), then the `ds:Signature` is inserted after the Assertion's
+/// `Issuer`, where the schema puts it.
 pub fn build_signed_response(
     params: &ResponseParams<'_>,
     signer: &SamlSigner,
@@ -78,29 +83,70 @@ pub fn build_signed_response(
     let response_id = random_id()?;
     let assertion_id = random_id()?;
 
-    let assertion = signed_assertion(params, &times, &assertion_id, signer)?;
-    let children = [
-        issuer(params.issuer),
-        element(
-            "samlp:Status",
-            &[],
-            &element("samlp:StatusCode", &[("Value", SUCCESS)], ""),
-        ),
-        assertion,
-    ]
-    .concat();
-    Ok(element(
+    let mut out = String::with_capacity(capacity(params, signer));
+    push_start(
+        &mut out,
         "samlp:Response",
         &[
-            ("xmlns:samlp", SAMLP_NS),
             ("xmlns:saml", SAML_NS),
-            ("ID", &response_id),
-            ("Version", "2.0"),
-            ("IssueInstant", &times.issued),
+            ("xmlns:samlp", SAMLP_NS),
             ("Destination", params.recipient),
+            ("ID", &response_id),
+            ("IssueInstant", &times.issued),
+            ("Version", "2.0"),
         ],
-        &children,
-    ))
+    );
+    push_issuer(&mut out, params.issuer);
+    push_start(&mut out, "samlp:Status", &[]);
+    push_start(&mut out, "samlp:StatusCode", &[("Value", SUCCESS)]);
+    push_end(&mut out, "samlp:StatusCode");
+    push_end(&mut out, "samlp:Status");
+
+    let assertion_start = out.len();
+    // xmlns:saml is declared here as exc-c14n renders it with the Assertion as apex.
+    push_start(
+        &mut out,
+        "saml:Assertion",
+        &[
+            ("xmlns:saml", SAML_NS),
+            ("ID", &assertion_id),
+            ("IssueInstant", &times.issued),
+            ("Version", "2.0"),
+        ],
+    );
+    push_issuer(&mut out, params.issuer);
+    let signature_at = out.len();
+    push_subject(&mut out, params, &times);
+    push_conditions(&mut out, params.audience, &times);
+    push_authn_statement(&mut out, &times);
+    push_attribute_statement(&mut out, params.attributes);
+    push_end(&mut out, "saml:Assertion");
+    let unsigned = &out[assertion_start..];
+
+    let signed_info = signed_info(&assertion_id, &digest_value(unsigned));
+    let signature_value = signer
+        .sign(signed_info.as_bytes())
+        .map_err(|_| SamlError::Signing)?;
+    let signature = signature_element(&signed_info, &signature_value, signer.key_info_xml());
+    out.insert_str(signature_at, &signature);
+    push_end(&mut out, "samlp:Response");
+    Ok(out)
+}
+
+/// Room for the whole document, so it is written without growing: the fixed markup,
+/// the signature, and every piece of text (escaping rarely adds much).
+fn capacity(params: &ResponseParams<'_>, signer: &SamlSigner) -> usize {
+    let attributes: usize = params
+        .attributes
+        .iter()
+        .map(|a| a.name.len() + 160 + a.values.iter().map(|v| v.len() + 48).sum::<usize>())
+        .sum();
+    3072 + signer.key_info_xml().len()
+        + 2 * params.issuer.len()
+        + params.subject.len()
+        + 2 * params.recipient.len()
+        + params.audience.len()
+        + attributes
 }
 
 /// The assertion's timestamps, formatted once.
@@ -151,118 +197,87 @@ fn random_id() -> Result<String, SamlError> {
     aws_lc_rs::rand::fill(&mut bytes).map_err(|_| SamlError::Random)?;
     let mut id = String::with_capacity(41);
     id.push('_');
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     for b in bytes {
-        id.push_str(&format!("{b:02x}"));
+        id.push(char::from(HEX[usize::from(b >> 4)]));
+        id.push(char::from(HEX[usize::from(b & 0xF)]));
     }
     Ok(id)
 }
 
-fn issuer(entity_id: &str) -> String {
-    text_element("saml:Issuer", &[], entity_id)
+fn push_issuer(out: &mut String, entity_id: &str) {
+    push_text_element(out, "saml:Issuer", &[], entity_id);
 }
 
-/// Writes the Assertion, digests it without a signature (what the enveloped-signature
-/// transform leaves), signs the canonical `SignedInfo`, and inserts the signature after
-/// the `Issuer` as the schema requires.
-fn signed_assertion(
-    params: &ResponseParams<'_>,
-    times: &Times,
-    id: &str,
-    signer: &SamlSigner,
-) -> Result<String, SamlError> {
-    let mut start = String::new();
-    // xmlns:saml is declared here as exc-c14n renders it with the Assertion as apex.
-    push_start(
-        &mut start,
-        "saml:Assertion",
-        &[
-            ("xmlns:saml", SAML_NS),
-            ("ID", id),
-            ("IssueInstant", &times.issued),
-            ("Version", "2.0"),
-        ],
+fn push_subject(out: &mut String, params: &ResponseParams<'_>, times: &Times) {
+    push_start(out, "saml:Subject", &[]);
+    push_text_element(
+        out,
+        "saml:NameID",
+        &[("Format", PERSISTENT)],
+        params.subject,
     );
-    let head = [start, issuer(params.issuer)].concat();
-    let mut tail = [
-        subject(params, times),
-        conditions(params.audience, times),
-        authn_statement(times),
-        attribute_statement(params.attributes),
-    ]
-    .concat();
-    push_end(&mut tail, "saml:Assertion");
-
-    let unsigned = [head.as_str(), tail.as_str()].concat();
-    let signed_info = signed_info(id, &digest_value(&unsigned));
-    let signature_value = signer
-        .sign(signed_info.as_bytes())
-        .map_err(|_| SamlError::Signing)?;
-    let signature = signature_element(&signed_info, &signature_value, signer.certificate_der());
-    Ok([head, signature, tail].concat())
-}
-
-fn subject(params: &ResponseParams<'_>, times: &Times) -> String {
-    let name_id = text_element("saml:NameID", &[("Format", PERSISTENT)], params.subject);
-    let data = element(
+    push_start(out, "saml:SubjectConfirmation", &[("Method", BEARER)]);
+    push_start(
+        out,
         "saml:SubjectConfirmationData",
         &[
             ("NotOnOrAfter", &times.not_on_or_after),
             ("Recipient", params.recipient),
         ],
-        "",
     );
-    let confirmation = element("saml:SubjectConfirmation", &[("Method", BEARER)], &data);
-    element("saml:Subject", &[], &[name_id, confirmation].concat())
+    push_end(out, "saml:SubjectConfirmationData");
+    push_end(out, "saml:SubjectConfirmation");
+    push_end(out, "saml:Subject");
 }
 
-fn conditions(audience: &str, times: &Times) -> String {
-    let restriction = element(
-        "saml:AudienceRestriction",
-        &[],
-        &text_element("saml:Audience", &[], audience),
-    );
-    element(
+fn push_conditions(out: &mut String, audience: &str, times: &Times) {
+    push_start(
+        out,
         "saml:Conditions",
         &[
             ("NotBefore", &times.not_before),
             ("NotOnOrAfter", &times.not_on_or_after),
         ],
-        &restriction,
-    )
+    );
+    push_start(out, "saml:AudienceRestriction", &[]);
+    push_text_element(out, "saml:Audience", &[], audience);
+    push_end(out, "saml:AudienceRestriction");
+    push_end(out, "saml:Conditions");
 }
 
-fn authn_statement(times: &Times) -> String {
-    let class = text_element("saml:AuthnContextClassRef", &[], UNSPECIFIED_AUTHN);
-    element(
+fn push_authn_statement(out: &mut String, times: &Times) {
+    push_start(
+        out,
         "saml:AuthnStatement",
         &[("AuthnInstant", &times.issued)],
-        &element("saml:AuthnContext", &[], &class),
-    )
+    );
+    push_start(out, "saml:AuthnContext", &[]);
+    push_text_element(out, "saml:AuthnContextClassRef", &[], UNSPECIFIED_AUTHN);
+    push_end(out, "saml:AuthnContext");
+    push_end(out, "saml:AuthnStatement");
 }
 
 /// The schema wants at least one `Attribute` in an `AttributeStatement`, so none at all
 /// means no statement. Values are plain text: an `xsi:type` QName would not be "visibly
 /// used" in exc-c14n and would break the signature in verifiers that re-serialize.
-fn attribute_statement(attributes: &[SamlAttribute]) -> String {
+fn push_attribute_statement(out: &mut String, attributes: &[SamlAttribute]) {
     if attributes.is_empty() {
-        return String::new();
+        return;
     }
-    let body: String = attributes
-        .iter()
-        .map(|attribute| {
-            let values: String = attribute
-                .values
-                .iter()
-                .map(|v| text_element("saml:AttributeValue", &[], v))
-                .collect();
-            element(
-                "saml:Attribute",
-                &[("Name", &attribute.name), ("NameFormat", URI_NAME_FORMAT)],
-                &values,
-            )
-        })
-        .collect();
-    element("saml:AttributeStatement", &[], &body)
+    push_start(out, "saml:AttributeStatement", &[]);
+    for attribute in attributes {
+        push_start(
+            out,
+            "saml:Attribute",
+            &[("Name", &attribute.name), ("NameFormat", URI_NAME_FORMAT)],
+        );
+        for value in &attribute.values {
+            push_text_element(out, "saml:AttributeValue", &[], value);
+        }
+        push_end(out, "saml:Attribute");
+    }
+    push_end(out, "saml:AttributeStatement");
 }
 
 #[cfg(test)]

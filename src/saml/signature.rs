@@ -7,7 +7,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use super::xml::{element, text_element};
+use super::xml::{element, push_end, push_start, text_element};
 
 const DS_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
 const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
@@ -21,43 +21,39 @@ pub(crate) fn digest_value(canonical: &str) -> String {
     STANDARD.encode(digest.as_ref())
 }
 
-fn algorithm(name: &'static str, uri: &str) -> String {
-    element(name, &[("Algorithm", uri)], "")
+fn push_algorithm(out: &mut String, name: &'static str, uri: &str) {
+    push_start(out, name, &[("Algorithm", uri)]);
+    push_end(out, name);
 }
 
 /// The `ds:SignedInfo` referencing `#reference_id`, exactly as exc-c14n renders it when
 /// `SignedInfo` is the apex: that is the byte string the RSA signature covers. It carries
 /// its own `xmlns:ds` because exc-c14n puts the declaration there (no output ancestor).
 pub(crate) fn signed_info(reference_id: &str, digest_value: &str) -> String {
-    let transforms = [
-        algorithm("ds:Transform", ENVELOPED),
-        algorithm("ds:Transform", EXC_C14N),
-    ]
-    .concat();
-    let reference = [
-        element("ds:Transforms", &[], &transforms),
-        algorithm("ds:DigestMethod", SHA256),
-        text_element("ds:DigestValue", &[], digest_value),
-    ]
-    .concat();
-    let uri = format!("#{reference_id}");
-    let children = [
-        algorithm("ds:CanonicalizationMethod", EXC_C14N),
-        algorithm("ds:SignatureMethod", RSA_SHA256),
-        element("ds:Reference", &[("URI", &uri)], &reference),
-    ]
-    .concat();
-    element("ds:SignedInfo", &[("xmlns:ds", DS_NS)], &children)
+    let mut out = String::with_capacity(768);
+    push_start(&mut out, "ds:SignedInfo", &[("xmlns:ds", DS_NS)]);
+    push_algorithm(&mut out, "ds:CanonicalizationMethod", EXC_C14N);
+    push_algorithm(&mut out, "ds:SignatureMethod", RSA_SHA256);
+    push_start(
+        &mut out,
+        "ds:Reference",
+        &[("URI", &format!("#{reference_id}"))],
+    );
+    push_start(&mut out, "ds:Transforms", &[]);
+    push_algorithm(&mut out, "ds:Transform", ENVELOPED);
+    push_algorithm(&mut out, "ds:Transform", EXC_C14N);
+    push_end(&mut out, "ds:Transforms");
+    push_algorithm(&mut out, "ds:DigestMethod", SHA256);
+    out.push_str(&text_element("ds:DigestValue", &[], digest_value));
+    push_end(&mut out, "ds:Reference");
+    push_end(&mut out, "ds:SignedInfo");
+    out
 }
 
-/// The complete `ds:Signature`: the signed `SignedInfo`, the signature value and the
-/// signing certificate (base64 without line breaks, which every verifier accepts).
-pub(crate) fn signature_element(
-    signed_info: &str,
-    signature_value: &[u8],
-    certificate_der: &[u8],
-) -> String {
-    let key_info = element(
+/// The `ds:KeyInfo` naming the signing certificate (base64 without line breaks, which
+/// every verifier accepts). The same for every signature, so it is made once per key.
+pub(crate) fn key_info(certificate_der: &[u8]) -> String {
+    element(
         "ds:KeyInfo",
         &[],
         &element(
@@ -65,14 +61,26 @@ pub(crate) fn signature_element(
             &[],
             &text_element("ds:X509Certificate", &[], &STANDARD.encode(certificate_der)),
         ),
-    );
-    let children = [
-        signed_info,
-        &text_element("ds:SignatureValue", &[], &STANDARD.encode(signature_value)),
-        &key_info,
-    ]
-    .concat();
-    element("ds:Signature", &[("xmlns:ds", DS_NS)], &children)
+    )
+}
+
+/// The complete `ds:Signature`: the signed `SignedInfo`, the signature value and the
+/// `KeyInfo` from [`key_info`].
+pub(crate) fn signature_element(
+    signed_info: &str,
+    signature_value: &[u8],
+    key_info: &str,
+) -> String {
+    let value = STANDARD.encode(signature_value);
+    let mut out = String::with_capacity(signed_info.len() + value.len() + key_info.len() + 160);
+    push_start(&mut out, "ds:Signature", &[("xmlns:ds", DS_NS)]);
+    out.push_str(signed_info);
+    push_start(&mut out, "ds:SignatureValue", &[]);
+    out.push_str(&value);
+    push_end(&mut out, "ds:SignatureValue");
+    out.push_str(key_info);
+    push_end(&mut out, "ds:Signature");
+    out
 }
 
 #[cfg(test)]
@@ -108,7 +116,11 @@ mod tests {
 
     #[test]
     fn signature_element_wraps_value_and_certificate_without_line_breaks() {
-        let sig = signature_element("<ds:SignedInfo></ds:SignedInfo>", &[0xFB; 100], &[1; 100]);
+        let sig = signature_element(
+            "<ds:SignedInfo></ds:SignedInfo>",
+            &[0xFB; 100],
+            &key_info(&[1; 100]),
+        );
         assert!(sig.starts_with(
             r#"<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>"#
         ));

@@ -53,6 +53,8 @@ pub enum SamlKeyError {
 pub struct SamlSigner {
     key: RsaKeyPair,
     certificate: Vec<u8>,
+    /// The `ds:KeyInfo` every signature carries, made once.
+    key_info: String,
     next_certificate: Option<Vec<u8>>,
 }
 
@@ -98,6 +100,7 @@ impl SamlSigner {
         };
         Ok(Self {
             key,
+            key_info: super::signature::key_info(&certificate),
             certificate,
             next_certificate,
         })
@@ -114,6 +117,11 @@ impl SamlSigner {
     /// DER of the certificate matching the signing key (sent in each signature's KeyInfo).
     pub fn certificate_der(&self) -> &[u8] {
         &self.certificate
+    }
+
+    /// The `ds:KeyInfo` element naming the certificate, for each signature.
+    pub(crate) fn key_info_xml(&self) -> &str {
+        &self.key_info
     }
 
     /// When the current and the next certificate expire (Unix time), so an alert can fire

@@ -11,35 +11,27 @@
 //!   by name is the c14n order (unqualified attributes sort by local name).
 //!
 //! Everything else — element text and attribute values — may be untrusted and is escaped
-//! the way c14n escapes it. Characters XML 1.0 forbids are replaced (see [`xml_safe`]).
+//! the way c14n escapes it. Characters XML 1.0 forbids are replaced (see [`REPLACEMENT`]).
 
 /// The character written in place of one XML 1.0 cannot carry (C0 controls other than
 /// tab, newline and carriage return, and U+FFFE/U+FFFF). It is U+FFFD REPLACEMENT
 /// CHARACTER rather than nothing so a reader can see that something was there.
-pub(crate) const REPLACEMENT: char = '\u{FFFD}';
+pub(crate) const REPLACEMENT: &str = "\u{FFFD}";
 
-use crate::domain::is_xml_char;
 pub use crate::domain::is_xml_text;
-
-/// The character as it will be emitted: itself, or [`REPLACEMENT`] if XML forbids it.
-pub(crate) fn xml_safe(c: char) -> char {
-    if is_xml_char(c) { c } else { REPLACEMENT }
-}
 
 /// Appends `text` as element content, escaped as exc-c14n renders text nodes.
 ///
 /// `\r` must be a character reference: a literal one would be turned into `\n` by the
 /// parser's line-end normalization and the digest would no longer match.
 pub(crate) fn push_text(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match xml_safe(c) {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\r' => out.push_str("&#xD;"),
-            c => out.push(c),
-        }
-    }
+    push_escaped(out, text, |b| match b {
+        b'&' => Some("&amp;"),
+        b'<' => Some("&lt;"),
+        b'>' => Some("&gt;"),
+        b'\r' => Some("&#xD;"),
+        _ => None,
+    });
 }
 
 /// Appends `value` as a double-quoted attribute value, escaped as exc-c14n renders it.
@@ -47,17 +39,47 @@ pub(crate) fn push_text(out: &mut String, text: &str) {
 /// Tab, newline and carriage return must be character references: literal ones would be
 /// normalized to spaces by the parser's attribute-value normalization.
 pub(crate) fn push_attr_value(out: &mut String, value: &str) {
-    for c in value.chars() {
-        match xml_safe(c) {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '"' => out.push_str("&quot;"),
-            '\t' => out.push_str("&#x9;"),
-            '\n' => out.push_str("&#xA;"),
-            '\r' => out.push_str("&#xD;"),
-            c => out.push(c),
-        }
+    push_escaped(out, value, |b| match b {
+        b'&' => Some("&amp;"),
+        b'<' => Some("&lt;"),
+        b'"' => Some("&quot;"),
+        b'\t' => Some("&#x9;"),
+        b'\n' => Some("&#xA;"),
+        b'\r' => Some("&#xD;"),
+        _ => None,
+    });
+}
+
+/// Copies `text` in runs, writing `escape`'s reference for the ASCII bytes it names and
+/// [`REPLACEMENT`] for the characters XML cannot carry: C0 controls other than tab,
+/// newline and carriage return, and U+FFFE/U+FFFF, whose UTF-8 starts with 0xEF (the
+/// surrogates XML also forbids cannot occur in a `str`).
+fn push_escaped(out: &mut String, text: &str, escape: fn(u8) -> Option<&'static str>) {
+    let bytes = text.as_bytes();
+    let mut run = 0;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let (written, len) = match b {
+            b'\t' | b'\n' | b'\r' | 0x20..=0x7F => match escape(b) {
+                Some(reference) => (reference, 1),
+                None => {
+                    i += 1;
+                    continue;
+                }
+            },
+            0x00..=0x1F => (REPLACEMENT, 1),
+            0xEF if text[i..].starts_with(['\u{FFFE}', '\u{FFFF}']) => (REPLACEMENT, 3),
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.push_str(&text[run..i]);
+        out.push_str(written);
+        i += len;
+        run = i;
     }
+    out.push_str(&text[run..]);
 }
 
 /// An attribute to write: an unprefixed name we chose, or `xmlns`/`xmlns:p`, and a value
@@ -66,19 +88,30 @@ pub(crate) type Attr<'a> = (&'static str, &'a str);
 
 /// Appends the start tag of `name` with its attributes in c14n order: namespace
 /// declarations first (by prefix), then the other attributes by name.
+/// Callers pass them in that order already, which is checked; others are sorted first.
 pub(crate) fn push_start(out: &mut String, name: &'static str, attrs: &[Attr<'_>]) {
-    let mut sorted: Vec<&Attr<'_>> = attrs.iter().collect();
-    sorted.sort_by_key(|(attr, _)| (!is_namespace_declaration(attr), *attr));
     out.push('<');
     out.push_str(name);
-    for (attr, value) in sorted {
-        out.push(' ');
-        out.push_str(attr);
-        out.push_str("=\"");
-        push_attr_value(out, value);
-        out.push('"');
+    if attrs.iter().is_sorted_by_key(c14n_order) {
+        attrs.iter().for_each(|attr| push_attr(out, attr));
+    } else {
+        let mut sorted: Vec<&Attr<'_>> = attrs.iter().collect();
+        sorted.sort_by_key(|attr| c14n_order(attr));
+        sorted.into_iter().for_each(|attr| push_attr(out, attr));
     }
     out.push('>');
+}
+
+fn c14n_order<'a>((attr, _): &Attr<'a>) -> (bool, &'static str) {
+    (!is_namespace_declaration(attr), attr)
+}
+
+fn push_attr(out: &mut String, (attr, value): &Attr<'_>) {
+    out.push(' ');
+    out.push_str(attr);
+    out.push_str("=\"");
+    push_attr_value(out, value);
+    out.push('"');
 }
 
 fn is_namespace_declaration(attr: &str) -> bool {
@@ -90,6 +123,18 @@ pub(crate) fn push_end(out: &mut String, name: &'static str) {
     out.push_str("</");
     out.push_str(name);
     out.push('>');
+}
+
+/// Appends an element holding `text` (untrusted: escaped).
+pub(crate) fn push_text_element(
+    out: &mut String,
+    name: &'static str,
+    attrs: &[Attr<'_>],
+    text: &str,
+) {
+    push_start(out, name, attrs);
+    push_text(out, text);
+    push_end(out, name);
 }
 
 /// An element whose content is already-built XML (trusted: made by these functions).
@@ -104,9 +149,7 @@ pub(crate) fn element(name: &'static str, attrs: &[Attr<'_>], children: &str) ->
 /// An element holding `text` (untrusted: escaped).
 pub(crate) fn text_element(name: &'static str, attrs: &[Attr<'_>], text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 64);
-    push_start(&mut out, name, attrs);
-    push_text(&mut out, text);
-    push_end(&mut out, name);
+    push_text_element(&mut out, name, attrs, text);
     out
 }
 
