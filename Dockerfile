@@ -4,7 +4,7 @@
 #   docker run -p 8080:8080 -v "$PWD/deploy/config:/etc/delegation:ro" delegation-server
 #
 # Two stages: the build stage compiles the release binary (dependencies first, in a layer
-# that changes only with Cargo.toml, Cargo.lock and benches/); the runtime stage is
+# that changes only with Cargo.toml, Cargo.lock, .cargo/ and benches/); the runtime stage is
 # distroless: the binary, the C runtime and the CA bundle, no shell, running as nonroot.
 
 # At least the crate's rust-version (Cargo.toml).
@@ -17,6 +17,7 @@ WORKDIR /src
 # manifest or the lock file changes. The benchmarks are named in the manifest, and cargo
 # wants their files to exist.
 COPY Cargo.toml Cargo.lock ./
+COPY .cargo .cargo
 COPY benches benches
 RUN mkdir src \
     && echo 'fn main() {}' > src/main.rs \

@@ -299,6 +299,8 @@ fn the_dockerfile_pins_rust_runs_as_nonroot_and_labels_the_version() {
     assert!(version(pinned) >= version(env!("CARGO_PKG_RUST_VERSION")));
     assert!(dockerfile.contains("FROM rust:${RUST_VERSION}-slim-bookworm AS build"));
     assert!(dockerfile.contains("--release --locked"));
+    // The build settings in .cargo/config.toml apply to the image's build too.
+    assert!(dockerfile.contains("COPY .cargo .cargo"));
     let label = format!("ARG VERSION={}", env!("CARGO_PKG_VERSION"));
     assert!(dockerfile.contains(&label), "{label}");
     let user = dockerfile
