@@ -76,12 +76,14 @@ impl Roots {
             .collect()
     }
 
-    /// The same roots as a rustls store. Certificates rustls cannot use as a trust anchor
-    /// are skipped, as reqwest skips them.
-    pub fn to_rustls(&self) -> rustls::RootCertStore {
+    /// The same roots as a rustls store; like reqwest, refuses a certificate rustls cannot
+    /// use as a trust anchor rather than trusting fewer roots than configured.
+    pub fn to_rustls(&self) -> Result<rustls::RootCertStore, rustls::Error> {
         let mut store = rustls::RootCertStore::empty();
-        store.add_parsable_certificates(self.certificates.iter().cloned());
-        store
+        for certificate in &self.certificates {
+            store.add(certificate.clone())?;
+        }
+        Ok(store)
     }
 }
 
@@ -138,6 +140,6 @@ mod tests {
     fn both_clients_get_every_bundled_root() {
         let roots = load(CaRoots::Bundled, None).unwrap();
         assert_eq!(roots.to_reqwest().len(), roots.len());
-        assert_eq!(roots.to_rustls().len(), roots.len());
+        assert_eq!(roots.to_rustls().unwrap().len(), roots.len());
     }
 }

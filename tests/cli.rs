@@ -106,6 +106,11 @@ fn configuration_errors_name_the_key() {
             "sts.endpoint",
         ),
         (
+            "# endpoint = \"http://localhost:5000\"",
+            "endpoint = \"http://user:hunter2@localhost:5000\"",
+            "sts.endpoint",
+        ),
+        (
             "# client_secret = \"...\"",
             "client_secret = \"0123456789abcdef0123456789abcdef\"",
             "clients[0].client_secret",

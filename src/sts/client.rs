@@ -9,7 +9,7 @@ use url::Url;
 use super::classify::{Outcome, classify};
 use super::retry;
 use super::retry::is_throttling;
-use super::transport::{Transport, TransportError};
+use super::transport::{Target, Transport, TransportError};
 use super::wire::{form_body, web_identity_form_body};
 use super::{
     AssumeRoleWithSaml, AssumeRoleWithWebIdentity, MAX_REPLY_BYTES, Observer, StsBuildError,
@@ -36,10 +36,8 @@ pub struct StsClient {
 impl StsClient {
     /// Builds the client; the connection pool lives as long as the client and its clones.
     pub fn new(settings: StsSettings) -> Result<Self, StsBuildError> {
-        if let Some(url) = &settings.endpoint
-            && !matches!(url.scheme(), "http" | "https")
-        {
-            return Err(StsBuildError::Endpoint(url.to_string()));
+        if let Some(url) = &settings.endpoint {
+            Target::of(url).map_err(StsBuildError::Endpoint)?;
         }
         let global_text = "https://sts.amazonaws.com/";
         let global =

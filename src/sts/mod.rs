@@ -185,8 +185,9 @@ impl StsError {
 /// The STS client could not be built from its settings.
 #[derive(Debug, thiserror::Error)]
 pub enum StsBuildError {
-    /// The endpoint override is not an `http` or `https` URL.
-    #[error("sts.endpoint `{0}` must be an http:// or https:// URL")]
+    /// The endpoint override cannot be used: not `http` or `https`, no host, or a user
+    /// name or password in it.
+    #[error("sts.endpoint: {0}")]
     Endpoint(String),
     /// The TLS configuration could not be built.
     #[error("could not build the STS client's TLS configuration")]

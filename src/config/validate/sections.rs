@@ -83,14 +83,22 @@ pub(super) fn outbound(
     })
 }
 
+/// The STS endpoint override. Checked for credentials first, so that no message repeats
+/// them: STS takes none, and the URL is shown in errors and logs.
+fn sts_endpoint(text: &str, allow_http: bool) -> Result<url::Url, String> {
+    if url::Url::parse(text).is_ok_and(|u| !u.username().is_empty() || u.password().is_some()) {
+        return Err("must not carry a user name or password".into());
+    }
+    private_url(text, allow_http).map_err(|e| {
+        format!("{e}; set sts.allow_http_endpoint = true for an emulator on another host")
+    })
+}
+
 pub(super) fn sts(raw: &FileConfig, p: &mut Problems) -> Option<StsSettings> {
     let s = &raw.sts;
     let endpoint = match &s.endpoint {
         Some(text) if !text.is_empty() => {
-            let url = private_url(text, s.allow_http_endpoint).map_err(|e| {
-                format!("{e}; set sts.allow_http_endpoint = true for an emulator on another host")
-            });
-            Some(p.check("sts.endpoint", url)?)
+            Some(p.check("sts.endpoint", sts_endpoint(text, s.allow_http_endpoint))?)
         }
         _ => None,
     };

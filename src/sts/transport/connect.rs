@@ -26,12 +26,6 @@ use crate::roots::Roots;
 #[error("{0}")]
 pub(crate) struct ConnectError(String);
 
-impl ConnectError {
-    pub(super) fn new(reason: String) -> Self {
-        Self(reason)
-    }
-}
-
 pub(super) struct Connector {
     tcp: HttpConnector,
     tls: tokio_rustls::TlsConnector,
@@ -45,10 +39,19 @@ impl Connector {
         let mut tcp = HttpConnector::new();
         tcp.enforce_http(false);
         tcp.set_nodelay(true);
+        // Split across the addresses DNS gives, so one that does not answer leaves time to
+        // try the next; the whole connect is bounded by `timeout` below as well.
+        tcp.set_connect_timeout(Some(timeout));
+        // A peer that vanishes without closing is noticed on a connection in use.
+        tcp.set_keepalive(Some(Duration::from_secs(15)));
+        tcp.set_keepalive_interval(Some(Duration::from_secs(15)));
+        tcp.set_keepalive_retries(Some(3));
+        #[cfg(target_os = "linux")]
+        tcp.set_tcp_user_timeout(Some(Duration::from_secs(30)));
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let mut tls = rustls::ClientConfig::builder_with_provider(provider)
             .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
-            .with_root_certificates(roots.to_rustls())
+            .with_root_certificates(roots.to_rustls()?)
             .with_no_client_auth();
         tls.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(Self {
@@ -113,11 +116,13 @@ impl Connector {
         target: Uri,
         proxy: &Intercept,
     ) -> Result<(TokioIo<TcpStream>, Option<Forward>), ConnectError> {
-        let at = proxy
-            .uri()
-            .authority()
-            .map_or("?", |a| a.as_str())
-            .to_owned();
+        // Host and port only: an authority with an unescaped `@` in a password can still
+        // hold part of it.
+        let at = format!(
+            "{}:{}",
+            proxy.uri().host().unwrap_or("?"),
+            proxy.uri().port_u16().unwrap_or(80)
+        );
         if proxy.uri().scheme_str() != Some("http") {
             return Err(ConnectError(format!(
                 "the proxy {at} for {} is not an http:// URL; only HTTP proxies are supported",

@@ -5,9 +5,11 @@
 mod connect;
 mod connection;
 mod pool;
+mod target;
 #[cfg(test)]
 mod tests;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -19,7 +21,8 @@ use url::Url;
 pub(crate) use connect::ConnectError;
 pub(crate) use connection::Exchange;
 use connection::{Forward, SendError};
-use pool::{Origin, Pool};
+use pool::Pool;
+pub(crate) use target::Target;
 
 use crate::roots::Roots;
 
@@ -38,7 +41,7 @@ pub(crate) enum TransportError {
 
 pub(crate) struct Transport {
     connector: connect::Connector,
-    pool: Pool,
+    pool: Arc<Pool>,
 }
 
 impl std::fmt::Debug for Transport {
@@ -61,8 +64,15 @@ impl Transport {
     ) -> Result<Self, rustls::Error> {
         Ok(Self {
             connector: connect::Connector::new(roots, connect_timeout, proxies)?,
-            pool: Pool::default(),
+            pool: Arc::new(Pool::new(pool::IDLE_TIMEOUT)),
         })
+    }
+
+    /// The same transport with idle connections kept for `timeout` (for tests).
+    #[cfg(test)]
+    fn with_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.pool = Arc::new(Pool::new(timeout));
+        self
     }
 
     /// POSTs a form to `url` and reads the reply, keeping at most `limit` bytes of body.
@@ -72,12 +82,13 @@ impl Transport {
         body: Bytes,
         limit: usize,
     ) -> Result<Exchange, TransportError> {
-        let origin = Origin::of(url)?;
-        let (mut connection, reused) = match self.pool.take(&origin) {
+        let target = Target::of(url).map_err(TransportError::Failed)?;
+        let origin = &target.origin;
+        let (mut connection, reused) = match self.pool.take(origin) {
             Some(connection) => (connection, true),
-            None => (self.connector.connect(&origin).await?, false),
+            None => (self.connector.connect(origin).await?, false),
         };
-        let request = form_request(url, body, connection.forward.as_ref())?;
+        let request = form_request(&target, body, connection.forward.as_ref())?;
         let exchange = match connection.exchange(request, limit).await {
             Ok(exchange) => exchange,
             // An idle connection the peer closed just as it was taken: the request never
@@ -85,7 +96,7 @@ impl Transport {
             // failed attempt.
             Err(SendError::NotSent(not_sent)) if reused => {
                 tracing::debug!(error = %not_sent.error, "idle STS connection was closed; reconnecting");
-                connection = self.connector.connect(&origin).await?;
+                connection = self.connector.connect(origin).await?;
                 connection
                     .exchange(not_sent.request, limit)
                     .await
@@ -93,7 +104,7 @@ impl Transport {
             }
             Err(e) => return Err(failed(e)),
         };
-        self.pool.put(&origin, connection);
+        self.pool.put(origin, connection);
         Ok(exchange)
     }
 }
@@ -113,40 +124,18 @@ fn failed(error: SendError) -> TransportError {
     TransportError::Failed(reason)
 }
 
-impl Origin {
-    fn of(url: &Url) -> Result<Self, ConnectError> {
-        let https = match url.scheme() {
-            "https" => true,
-            "http" => false,
-            other => return Err(ConnectError::new(format!("unsupported scheme {other}"))),
-        };
-        let host = url
-            .host_str()
-            .filter(|h| !h.is_empty())
-            .ok_or_else(|| ConnectError::new(format!("{url} has no host")))?;
-        Ok(Self {
-            https,
-            host: host.to_owned(),
-            port: url
-                .port_or_known_default()
-                .unwrap_or(if https { 443 } else { 80 }),
-        })
-    }
-}
-
 /// The POST itself: origin form, or absolute form through a plain-HTTP proxy.
 fn form_request(
-    url: &Url,
+    target: &Target,
     body: Bytes,
     forward: Option<&Forward>,
 ) -> Result<hyper::Request<Full<Bytes>>, TransportError> {
-    let target = match forward {
-        Some(_) => url[..url::Position::AfterQuery].to_owned(),
-        None => url[url::Position::BeforePath..url::Position::AfterQuery].to_owned(),
+    let uri = match forward {
+        Some(_) => target.absolute_form.clone(),
+        None => target.origin_form.clone(),
     };
-    let host = &url[url::Position::BeforeHost..url::Position::AfterPort];
-    let mut request = hyper::Request::post(target)
-        .header(header::HOST, host)
+    let mut request = hyper::Request::post(uri)
+        .header(header::HOST, target.host.clone())
         .header(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/x-www-form-urlencoded"),
@@ -158,5 +147,5 @@ fn form_request(
     }
     request
         .body(Full::new(body))
-        .map_err(|e| TransportError::Failed(format!("cannot form the request to {host}: {e}")))
+        .map_err(|e| TransportError::Failed(format!("cannot form the request to STS: {e}")))
 }

@@ -131,6 +131,10 @@ fn url(text: &str) -> Url {
     Url::parse(text).unwrap()
 }
 
+fn origin_of(to: &Url) -> pool::Origin {
+    Target::of(to).unwrap().origin
+}
+
 async fn post(t: &Transport, to: &Url, body: &'static str) -> Result<Exchange, TransportError> {
     t.post_form(to, Bytes::from_static(body.as_bytes()), 1024)
         .await
@@ -148,8 +152,7 @@ async fn sequential_posts_share_one_connection_and_carry_the_form() {
         assert_eq!(reply.body.unwrap(), format!("<r>{n}</r>").as_bytes());
     }
     assert_eq!(peer.accepted.load(Ordering::SeqCst), 1);
-    let origin = Origin::of(&to).unwrap();
-    assert_eq!(t.pool.idle(&origin), 1);
+    assert_eq!(t.pool.idle(&origin_of(&to)), 1);
     let (head, body) = peer.requests.lock().unwrap()[0].clone();
     assert!(head.starts_with("post /sts?x=1 http/1.1\r\n"), "{head}");
     for line in [
@@ -188,8 +191,41 @@ async fn a_reply_that_says_close_is_not_reused() {
     let t = transport(&Roots::default(), no_proxy());
     let to = url(&format!("http://127.0.0.1:{port}/"));
     post(&t, &to, "a=b").await.unwrap();
+    assert_eq!(t.pool.idle(&origin_of(&to)), 0);
     post(&t, &to, "a=b").await.unwrap();
     assert_eq!(peer.accepted.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn idle_connections_are_closed_after_the_idle_timeout_even_without_calls() {
+    let peer = Peer::new(|_| ok("<r/>"));
+    let port = peer.start().await;
+    let t = transport(&Roots::default(), no_proxy()).with_idle_timeout(Duration::from_millis(150));
+    let to = url(&format!("http://127.0.0.1:{port}/"));
+    post(&t, &to, "a=b").await.unwrap();
+    assert_eq!(t.pool.idle(&origin_of(&to)), 1);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(t.pool.idle(&origin_of(&to)), 0, "the sweeper closed it");
+    post(&t, &to, "a=b").await.unwrap();
+    assert_eq!(peer.accepted.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_request_on_a_connection_known_closed_is_handed_back_unsent() {
+    let (client, server) = tokio::io::duplex(4096);
+    let io = hyper_util::rt::TokioIo::new(client);
+    let mut connection = connection::Connection::handshake(io, None).await.unwrap();
+    drop(server);
+    let now = tokio::time::Instant::now();
+    assert!(!connection.reusable(now, Duration::from_secs(30)));
+    let request = hyper::Request::post("/once")
+        .body(Full::new(Bytes::from_static(b"a=b")))
+        .unwrap();
+    match connection.exchange(request, 1024).await {
+        Err(SendError::NotSent(not_sent)) => assert_eq!(not_sent.request.uri(), "/once"),
+        Err(SendError::Failed(e)) => panic!("reported as failed: {e}"),
+        Ok(reply) => panic!("answered: {reply:?}"),
+    }
 }
 
 #[tokio::test]
@@ -223,7 +259,7 @@ async fn bodies_over_the_limit_are_none_declared_or_not_and_their_connection_is_
         let t = transport(&Roots::default(), no_proxy());
         let to = url(&format!("http://127.0.0.1:{port}/"));
         assert!(post(&t, &to, "a=b").await.unwrap().body.is_none());
-        assert_eq!(t.pool.idle(&Origin::of(&to).unwrap()), 0);
+        assert_eq!(t.pool.idle(&origin_of(&to)), 0);
     }
 }
 
@@ -259,11 +295,9 @@ async fn a_reply_cut_short_is_a_failure_not_a_reply() {
     assert!(matches!(error, TransportError::Failed(_)), "{error}");
 }
 
-/// A certificate for `localhost` and 127.0.0.1, as (roots trusting it, acceptor serving it).
+/// A certificate for `localhost`, as (roots trusting it, acceptor serving it).
 fn tls_pair() -> (Roots, tokio_rustls::TlsAcceptor) {
-    let made =
-        rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
-            .unwrap();
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
     let roots = crate::roots::load(
         crate::roots::CaRoots::Bundled,
         Some(made.cert.pem().as_bytes()),
@@ -300,6 +334,14 @@ async fn https_trusts_the_configured_roots_and_nothing_else() {
         .await
         .unwrap_err();
     assert!(matches!(error, TransportError::Connect(_)), "{error}");
+    assert!(
+        error.to_string().contains("TLS handshake failed"),
+        "{error}"
+    );
+
+    // Trusted, but issued for another name than the one connected to.
+    let by_address = url(&format!("https://127.0.0.1:{port}/"));
+    let error = post(&trusting, &by_address, "a=b").await.unwrap_err();
     assert!(
         error.to_string().contains("TLS handshake failed"),
         "{error}"
@@ -393,15 +435,45 @@ async fn plain_http_through_a_proxy_is_sent_in_absolute_form_unless_no_proxy_say
 }
 
 #[tokio::test]
-async fn a_proxy_that_is_not_plain_http_is_refused_with_its_reason() {
+async fn a_proxy_that_is_not_plain_http_is_refused_naming_only_its_host() {
+    // An unescaped `@` in the password leaves part of it in the URL's authority.
     let proxies = Matcher::builder()
-        .https("https://user:pw@proxy.test:3128")
+        .https("https://user:p@ss@proxy.test:3128")
         .build();
-    let t = transport(&Roots::default(), proxies);
-    let error = post(&t, &url("https://sts.us-east-1.amazonaws.com/"), "a=b")
+    let to = url("https://sts.us-east-1.amazonaws.com/");
+    let proxy = proxies.intercept(&"https://sts.us-east-1.amazonaws.com/".parse().unwrap());
+    assert!(
+        proxy.is_some_and(|p| p.uri().authority().unwrap().as_str().contains("ss@")),
+        "the proxy URL must reach the connector with part of its password"
+    );
+    let error = post(&transport(&Roots::default(), proxies), &to, "a=b")
         .await
         .unwrap_err();
     let text = error.to_string();
     assert!(text.contains("only HTTP proxies"), "{text}");
-    assert!(!text.contains("pw"), "credentials in {text}");
+    assert!(text.contains("proxy.test:3128"), "{text}");
+    assert!(!text.contains("ss@"), "part of the password in {text}");
+}
+
+#[tokio::test]
+async fn ipv6_literals_are_connected_to_and_named_in_the_host_header() {
+    let Ok(listener) = TcpListener::bind("[::1]:0").await else {
+        return; // no IPv6 loopback on this machine
+    };
+    let port = listener.local_addr().unwrap().port();
+    let peer = Peer::new(|_| ok("<v6/>"));
+    let served = peer.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let peer = served.clone();
+            tokio::spawn(async move { peer.serve(stream).await });
+        }
+    });
+    let t = transport(&Roots::default(), no_proxy());
+    let reply = post(&t, &url(&format!("http://[::1]:{port}/")), "a=b")
+        .await
+        .unwrap();
+    assert_eq!(reply.body.unwrap(), b"<v6/>");
+    let head = &peer.heads()[0];
+    assert!(head.contains(&format!("host: [::1]:{port}")), "{head}");
 }
