@@ -54,7 +54,7 @@ pub(crate) fn push_attr_value(out: &mut String, value: &str) {
 /// [`REPLACEMENT`] for the characters XML cannot carry: C0 controls other than tab,
 /// newline and carriage return, and U+FFFE/U+FFFF, whose UTF-8 starts with 0xEF (the
 /// surrogates XML also forbids cannot occur in a `str`).
-fn push_escaped(out: &mut String, text: &str, escape: fn(u8) -> Option<&'static str>) {
+fn push_escaped(out: &mut String, text: &str, escape: impl Fn(u8) -> Option<&'static str>) {
     let bytes = text.as_bytes();
     let mut run = 0;
     let mut i = 0;
