@@ -164,7 +164,13 @@ pub async fn prepare(
 ) -> Result<Prepared, ApiError> {
     let user_id = verified.subject.to_string();
     let user = context::user_from_claims(verified.claims, &user_id);
-    let rule_context = context::rule_context(req, parties, Some(&prefill));
+    // Without rules nothing reads the context, and the AWS settings it would hand back
+    // are the prefilled ones.
+    let rule_context = if app.rules.is_empty() {
+        Map::new()
+    } else {
+        context::rule_context(req, parties, Some(&prefill))
+    };
     let ran = context::run_rules(&app.rules, user, rule_context, trace, event).await?;
     let (mut user, rule_context) = (ran.user, ran.context);
 

@@ -128,7 +128,9 @@ async fn finish(
 /// The request's one diagnostic line. Error descriptions are safe for clients, so they are
 /// safe for the log too; internal details were logged where they arose.
 fn log_line(event: &DelegationEvent, error: Option<&ApiError>) {
-    let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_owned());
+    fn dash(v: &Option<String>) -> &str {
+        v.as_deref().unwrap_or("-")
+    }
     let (client, target) = (dash(&event.client), dash(&event.target));
     let (subject, role) = (dash(&event.subject), dash(&event.role));
     let latency_ms = u64::try_from(event.latency.as_millis()).unwrap_or(u64::MAX);

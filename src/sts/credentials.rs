@@ -61,12 +61,14 @@ impl fmt::Debug for Credentials {
 }
 
 impl Credentials {
-    /// `Credentials/*` under `result` (the result element's path).
-    pub(super) fn parse(flat: &Flat, result: &str) -> Result<Self, StsError> {
-        let field = |name: &str| format!("{result}/Credentials/{name}");
-        let (expires_at, expiration) =
-            normalise_expiration(super::reply::non_empty(flat, &field("Expiration"))?)?;
-        let text = |name: &str| super::reply::non_empty(flat, &field(name)).map(str::to_owned);
+    /// `Credentials/*` under `result` (the result element's path: root, result).
+    pub(super) fn parse(flat: &Flat, result: &[&str; 2]) -> Result<Self, StsError> {
+        let field = |name: &str| {
+            let [root, result] = *result;
+            super::reply::non_empty(flat, &[root, result, "Credentials", name])
+        };
+        let (expires_at, expiration) = normalise_expiration(field("Expiration")?)?;
+        let text = |name: &str| field(name).map(str::to_owned);
         Ok(Self {
             access_key_id: text("AccessKeyId")?,
             secret_access_key: text("SecretAccessKey")?,

@@ -176,35 +176,37 @@ pub(super) fn parse(body: &[u8]) -> Result<Reply, StsError> {
     }
 }
 
-fn required<'a>(flat: &'a Flat, path: &str) -> Result<&'a str, StsError> {
+fn required<'a>(flat: &'a Flat, path: &[&str]) -> Result<&'a str, StsError> {
     flat.get(path)
-        .ok_or_else(|| StsError::malformed(format!("{path} is missing")))
+        .ok_or_else(|| StsError::malformed(format!("{} is missing", path.join("/"))))
 }
 
-pub(super) fn non_empty<'a>(flat: &'a Flat, path: &str) -> Result<&'a str, StsError> {
+pub(super) fn non_empty<'a>(flat: &'a Flat, path: &[&str]) -> Result<&'a str, StsError> {
     match required(flat, path)? {
-        "" => Err(StsError::malformed(format!("{path} is empty"))),
+        "" => Err(StsError::malformed(format!("{} is empty", path.join("/")))),
         value => Ok(value),
     }
 }
 
-fn optional(flat: &Flat, path: &str) -> Option<String> {
+fn optional(flat: &Flat, path: &[&str]) -> Option<String> {
     flat.get(path).filter(|v| !v.is_empty()).map(str::to_owned)
 }
 
 fn parse_result(flat: &Flat) -> Result<StsResult, StsError> {
     let root = flat.root.as_str();
-    let action = root.trim_end_matches("Response");
-    let result = format!("{root}/{action}Result");
-    let field = |name: &str| format!("{result}/{name}");
-    let packed_policy_size = optional(flat, &field("PackedPolicySize"))
+    let (result, saml) = if root == SAML {
+        ("AssumeRoleWithSAMLResult", true)
+    } else {
+        ("AssumeRoleWithWebIdentityResult", false)
+    };
+    let packed_policy_size = optional(flat, &[root, result, "PackedPolicySize"])
         .map(|v| {
             v.parse::<u64>()
                 .map_err(|_| StsError::malformed("PackedPolicySize is not a number"))
         })
         .transpose()?;
-    let text = |name: &str| required(flat, &field(name)).map(str::to_owned);
-    let identity = if root == SAML {
+    let text = |name: &str| required(flat, &[root, result, name]).map(str::to_owned);
+    let identity = if saml {
         Identity::Saml {
             subject: text("Subject")?,
             subject_type: text("SubjectType")?,
@@ -213,35 +215,38 @@ fn parse_result(flat: &Flat) -> Result<StsResult, StsError> {
             name_qualifier: text("NameQualifier")?,
         }
     } else {
-        let sent = |name: &str| optional(flat, &field(name)).unwrap_or_default();
+        let sent = |name: &str| optional(flat, &[root, result, name]).unwrap_or_default();
         Identity::WebIdentity {
             subject_from_web_identity_token: sent("SubjectFromWebIdentityToken"),
             provider: sent("Provider"),
             audience: sent("Audience"),
         }
     };
+    let role_user =
+        |name: &str| non_empty(flat, &[root, result, "AssumedRoleUser", name]).map(str::to_owned);
     Ok(StsResult {
-        credentials: Credentials::parse(flat, &result)?,
+        credentials: Credentials::parse(flat, &[root, result])?,
         assumed_role_user: AssumedRoleUser {
-            assumed_role_id: non_empty(flat, &field("AssumedRoleUser/AssumedRoleId"))?.to_owned(),
-            arn: non_empty(flat, &field("AssumedRoleUser/Arn"))?.to_owned(),
+            assumed_role_id: role_user("AssumedRoleId")?,
+            arn: role_user("Arn")?,
         },
         packed_policy_size,
         identity,
-        source_identity: optional(flat, &field("SourceIdentity")),
+        source_identity: optional(flat, &[root, result, "SourceIdentity"]),
         response_metadata: ResponseMetadata {
-            request_id: non_empty(flat, &format!("{root}/ResponseMetadata/RequestId"))?.to_owned(),
+            request_id: non_empty(flat, &[root, "ResponseMetadata", "RequestId"])?.to_owned(),
         },
     })
 }
 
 fn parse_error(flat: &Flat) -> Result<AwsError, StsError> {
-    let code = non_empty(flat, "ErrorResponse/Error/Code")?;
+    let code = non_empty(flat, &["ErrorResponse", "Error", "Code"])?;
     Ok(AwsError {
-        kind: optional(flat, "ErrorResponse/Error/Type").map(|t| cap(&t, MAX_CODE_CHARS)),
+        kind: optional(flat, &["ErrorResponse", "Error", "Type"]).map(|t| cap(&t, MAX_CODE_CHARS)),
         code: cap(code, MAX_CODE_CHARS),
         message: cap(
-            flat.get("ErrorResponse/Error/Message").unwrap_or_default(),
+            flat.get(&["ErrorResponse", "Error", "Message"])
+                .unwrap_or_default(),
             MAX_MESSAGE_CHARS,
         ),
     })

@@ -5,8 +5,6 @@
 //! all the structure we need. Namespaces are ignored on purpose: STS puts everything in its
 //! default namespace, and emulators differ in whether they declare it.
 
-use std::collections::HashMap;
-
 use quick_xml::Reader;
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::Event;
@@ -21,14 +19,42 @@ const MAX_LEAVES: usize = 128;
 pub(super) struct Flat {
     /// Local name of the root element.
     pub root: String,
-    leaves: HashMap<String, String>,
+    /// (slash-joined path, trimmed text), in document order. A reply has a few dozen
+    /// leaves, so a scan beats hashing every path.
+    leaves: Vec<(String, String)>,
 }
 
 impl Flat {
-    /// The trimmed text of the leaf at `path` (slash-joined local names from the root).
-    pub fn get(&self, path: &str) -> Option<&str> {
-        self.leaves.get(path).map(String::as_str)
+    /// The trimmed text of the leaf at `path`: local names from the root, one per item (an
+    /// item may itself hold slash-joined names).
+    pub fn get(&self, path: &[&str]) -> Option<&str> {
+        self.leaves
+            .iter()
+            .find(|(leaf, _)| is_path(leaf, path))
+            .map(|(_, text)| text.as_str())
     }
+
+    fn contains(&self, path: &str) -> bool {
+        self.leaves.iter().any(|(leaf, _)| leaf == path)
+    }
+}
+
+/// Whether `leaf` is the items of `path` joined with `/`.
+fn is_path(leaf: &str, path: &[&str]) -> bool {
+    let mut rest = leaf;
+    for (i, item) in path.iter().enumerate() {
+        if i > 0 {
+            match rest.strip_prefix('/') {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        }
+        match rest.strip_prefix(item) {
+            Some(r) => rest = r,
+            None => return false,
+        }
+    }
+    rest.is_empty()
 }
 
 /// Parses `text`; the error says why it is not a plain XML record.
@@ -39,8 +65,10 @@ pub(super) fn flatten(text: &str) -> Result<Flat, String> {
     config.check_end_names = true;
 
     let mut flat = Flat::default();
-    // Open elements: (local name, whether a child element has been seen).
-    let mut stack: Vec<(String, bool)> = Vec::new();
+    // The open elements' path, and for each open element: the path's length before it,
+    // and whether a child element has been seen.
+    let mut path = String::new();
+    let mut stack: Vec<(usize, bool)> = Vec::new();
     let mut text_buf = String::new();
     let mut seen_root = false;
 
@@ -60,36 +88,33 @@ pub(super) fn flatten(text: &str) -> Result<Flat, String> {
                     return Err("elements nested too deeply".into());
                 }
                 let name = std::str::from_utf8(start.local_name().into_inner())
-                    .map_err(|_| "element name is not UTF-8".to_owned())?
-                    .to_owned();
-                if let Some(parent) = stack.last_mut() {
+                    .map_err(|_| "element name is not UTF-8".to_owned())?;
+                stack.push((path.len(), false));
+                if let Some(parent) = stack.len().checked_sub(2).and_then(|i| stack.get_mut(i)) {
                     parent.1 = true;
+                    path.push('/');
                 } else {
                     seen_root = true;
-                    flat.root.clone_from(&name);
+                    name.clone_into(&mut flat.root);
                 }
+                path.push_str(name);
                 // Text before a child is indentation inside a container.
                 text_buf.clear();
-                stack.push((name, false));
             }
             Event::End(_) => {
-                let path = stack
-                    .iter()
-                    .map(|(n, _)| n.as_str())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                let Some((_, had_children)) = stack.pop() else {
+                let Some((parent_len, had_children)) = stack.pop() else {
                     return Err("unbalanced end tag".into());
                 };
                 if !had_children {
                     if flat.leaves.len() >= MAX_LEAVES {
                         return Err("too many elements".into());
                     }
-                    let value = text_buf.trim().to_owned();
-                    if flat.leaves.insert(path.clone(), value).is_some() {
+                    if flat.contains(&path) {
                         return Err(format!("element {path} appears more than once"));
                     }
+                    flat.leaves.push((path.clone(), text_buf.trim().to_owned()));
                 }
+                path.truncate(parent_len);
                 text_buf.clear();
             }
             Event::Text(t) => {
@@ -152,16 +177,20 @@ mod tests {
         )
         .unwrap();
         assert_eq!(flat.root, "R");
-        assert_eq!(flat.get("R/A/B"), Some("a & b!"));
-        assert_eq!(flat.get("R/A/C"), Some(""));
-        assert_eq!(flat.get("R/D"), Some("<raw>"));
-        assert_eq!(flat.get("R/A"), None);
+        assert_eq!(flat.get(&["R", "A", "B"]), Some("a & b!"));
+        assert_eq!(flat.get(&["R", "A", "C"]), Some(""));
+        assert_eq!(flat.get(&["R", "D"]), Some("<raw>"));
+        assert_eq!(flat.get(&["R", "A"]), None);
+        assert_eq!(flat.get(&["R", "A/B"]), Some("a & b!"));
+        assert_eq!(flat.get(&["R/A", "B"]), Some("a & b!"));
+        assert_eq!(flat.get(&["R", "A", "B", "C"]), None);
+        assert_eq!(flat.get(&["R", "AB"]), None);
     }
 
     #[test]
     fn prefixed_names_are_read_by_local_name() {
         let flat = flatten("<s:R xmlns:s=\"urn:x\"><s:A>1</s:A></s:R>").unwrap();
-        assert_eq!(flat.get("R/A"), Some("1"));
+        assert_eq!(flat.get(&["R", "A"]), Some("1"));
     }
 
     #[test]
