@@ -128,13 +128,16 @@ impl TokenVerifier {
         if signature_b64.is_empty() {
             return Err(TokenError::Malformed("the signature is empty"));
         }
-        check_unverified_issuer(&peek_payload(payload_b64)?, expected.issuer)?;
+        // Read before the signature is checked, only to name a wrong issuer early; they
+        // are the claims returned once `decode` has verified this very payload part.
+        let claims = peek_payload(payload_b64)?;
+        check_unverified_issuer(&claims, expected.issuer)?;
 
         let key = match header.alg {
             Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => hmac_key(&header, expected)?,
             _ => public_key(issuer, &header).await?,
         };
-        let claims = decode(token, &key, header.alg, issuer.leeway_seconds, expected)?;
+        decode(token, &key, header.alg, issuer.leeway_seconds, expected)?;
         check_claims(&claims, expected, now_unix, issuer.leeway_seconds)?;
         Ok(claims)
     }
@@ -229,14 +232,15 @@ fn chosen(selection: Selection<'_>, header: &JoseHeader) -> Result<DecodingKey, 
     }
 }
 
-/// Signature, `iss` and `aud` through jsonwebtoken, with exactly one algorithm.
+/// Signature, `iss` and `aud` through jsonwebtoken, with exactly one algorithm. The
+/// claims themselves are not deserialised again: the caller holds them already.
 fn decode(
     token: &str,
     key: &DecodingKey,
     alg: Algorithm,
     leeway_seconds: u64,
     expected: &Expected<'_>,
-) -> Result<Claims, TokenError> {
+) -> Result<(), TokenError> {
     // RFC 8725 §3.1: a single algorithm, the one we already checked against the allowlist
     // and the key; jsonwebtoken re-checks both.
     let mut validation = Validation::new(alg);
@@ -251,8 +255,8 @@ fn decode(
     validation.validate_exp = false;
     validation.validate_nbf = false;
 
-    jsonwebtoken::decode::<Claims>(token, key, &validation)
-        .map(|data| data.claims)
+    jsonwebtoken::decode::<serde::de::IgnoredAny>(token, key, &validation)
+        .map(|_| ())
         .map_err(|e| map_jwt_error(e.kind(), expected))
 }
 
