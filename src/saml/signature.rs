@@ -7,7 +7,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use super::xml::{element, push_end, push_start, text_element};
+use super::xml::{element, push_end, push_start, push_text_element, text_element};
 
 const DS_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
 const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
@@ -44,7 +44,7 @@ pub(crate) fn signed_info(reference_id: &str, digest_value: &str) -> String {
     push_algorithm(&mut out, "ds:Transform", EXC_C14N);
     push_end(&mut out, "ds:Transforms");
     push_algorithm(&mut out, "ds:DigestMethod", SHA256);
-    out.push_str(&text_element("ds:DigestValue", &[], digest_value));
+    push_text_element(&mut out, "ds:DigestValue", &[], digest_value);
     push_end(&mut out, "ds:Reference");
     push_end(&mut out, "ds:SignedInfo");
     out

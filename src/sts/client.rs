@@ -1,5 +1,6 @@
 //! The pooled HTTP client and the bounded retry loop around one STS call.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,7 +27,8 @@ const MIN_ATTEMPT: Duration = Duration::from_millis(50);
 pub struct StsClient {
     http: Arc<Transport>,
     observer: Option<Arc<dyn Observer>>,
-    endpoint: Option<Url>,
+    /// The configured override, and where it sends requests (worked out once).
+    endpoint: Option<(Url, Target)>,
     timeout: Duration,
     retries: u32,
     /// Only used if a regional URL cannot be formed, which a parsed [`Region`] prevents.
@@ -36,9 +38,13 @@ pub struct StsClient {
 impl StsClient {
     /// Builds the client; the connection pool lives as long as the client and its clones.
     pub fn new(settings: StsSettings) -> Result<Self, StsBuildError> {
-        if let Some(url) = &settings.endpoint {
-            Target::of(url).map_err(StsBuildError::Endpoint)?;
-        }
+        let endpoint = match settings.endpoint {
+            Some(url) => {
+                let target = Target::of(&url).map_err(StsBuildError::Endpoint)?;
+                Some((url, target))
+            }
+            None => None,
+        };
         let global_text = "https://sts.amazonaws.com/";
         let global =
             Url::parse(global_text).map_err(|_| StsBuildError::Endpoint(global_text.into()))?;
@@ -47,7 +53,7 @@ impl StsClient {
         Ok(Self {
             http: Arc::new(http),
             observer: None,
-            endpoint: settings.endpoint,
+            endpoint,
             timeout: settings.timeout,
             retries: settings.retries,
             global,
@@ -64,7 +70,7 @@ impl StsClient {
     /// `aws-us-gov` partitions, `https://sts.<region>.amazonaws.com.cn/` in `aws-cn`; or the
     /// configured override for every region.
     pub fn endpoint_for(&self, region: &Region) -> Url {
-        if let Some(url) = &self.endpoint {
+        if let Some((url, _)) = &self.endpoint {
             return url.clone();
         }
         let suffix = match region.partition() {
@@ -91,7 +97,7 @@ impl StsClient {
         req: &AssumeRoleWithSaml<'_>,
         deadline: Instant,
     ) -> Result<StsResult, StsError> {
-        self.call(self.endpoint_for(req.region), form_body(req), deadline)
+        self.call(self.target_for(req.region)?, form_body(req), deadline)
             .await
     }
 
@@ -110,14 +116,28 @@ impl StsClient {
         deadline: Instant,
     ) -> Result<StsResult, StsError> {
         let body = web_identity_form_body(req);
-        self.call(self.endpoint_for(req.region), body, deadline)
+        self.call(self.target_for(req.region)?, body, deadline)
             .await
+    }
+
+    /// Where requests for `region` go: the override's target made at start, or the
+    /// regional endpoint's.
+    fn target_for(&self, region: &Region) -> Result<Cow<'_, Target>, StsError> {
+        if let Some((_, target)) = &self.endpoint {
+            return Ok(Cow::Borrowed(target));
+        }
+        Target::of(&self.endpoint_for(region))
+            .map(Cow::Owned)
+            .map_err(|reason| StsError::Unavailable {
+                reason,
+                retry_after: None,
+            })
     }
 
     /// Sends `body`, retrying throttling, 5xx and transport failures while time remains.
     async fn call(
         &self,
-        url: Url,
+        target: Cow<'_, Target>,
         body: bytes::Bytes,
         deadline: Instant,
     ) -> Result<StsResult, StsError> {
@@ -133,7 +153,7 @@ impl StsClient {
                 });
             }
             let until = (now + self.timeout).min(deadline);
-            let outcome = self.attempt(&url, &body, until).await;
+            let outcome = self.attempt(&target, &body, until).await;
             if let Some(observer) = &self.observer {
                 observer.attempt(label(&outcome), now.elapsed(), attempt > 1);
             }
@@ -181,9 +201,9 @@ impl StsClient {
     }
 
     /// One POST, bounded by `until` from sending to the last byte of the reply.
-    async fn attempt(&self, url: &Url, body: &bytes::Bytes, until: Instant) -> Outcome {
+    async fn attempt(&self, target: &Target, body: &bytes::Bytes, until: Instant) -> Outcome {
         let budget = until.saturating_duration_since(Instant::now());
-        let call = self.http.post_form(url, body.clone(), MAX_REPLY_BYTES);
+        let call = self.http.post_form(target, body.clone(), MAX_REPLY_BYTES);
         match tokio::time::timeout_at(until, call).await {
             Err(_) => Outcome::transient(
                 "timeout",

@@ -16,7 +16,6 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::header::{self, HeaderValue};
 use hyper_util::client::proxy::matcher::Matcher;
-use url::Url;
 
 pub(crate) use connect::ConnectError;
 pub(crate) use connection::Exchange;
@@ -75,20 +74,19 @@ impl Transport {
         self
     }
 
-    /// POSTs a form to `url` and reads the reply, keeping at most `limit` bytes of body.
+    /// POSTs a form to `target` and reads the reply, keeping at most `limit` bytes of body.
     pub async fn post_form(
         &self,
-        url: &Url,
+        target: &Target,
         body: Bytes,
         limit: usize,
     ) -> Result<Exchange, TransportError> {
-        let target = Target::of(url).map_err(TransportError::Failed)?;
         let origin = &target.origin;
         let (mut connection, reused) = match self.pool.take(origin) {
             Some(connection) => (connection, true),
             None => (self.connector.connect(origin).await?, false),
         };
-        let request = form_request(&target, body, connection.forward.as_ref())?;
+        let request = form_request(target, body, connection.forward.as_ref())?;
         let exchange = match connection.exchange(request, limit).await {
             Ok(exchange) => exchange,
             // An idle connection the peer closed just as it was taken: the request never

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use url::Url;
 
 use super::*;
 
@@ -136,7 +137,8 @@ fn origin_of(to: &Url) -> pool::Origin {
 }
 
 async fn post(t: &Transport, to: &Url, body: &'static str) -> Result<Exchange, TransportError> {
-    t.post_form(to, Bytes::from_static(body.as_bytes()), 1024)
+    let target = Target::of(to).unwrap();
+    t.post_form(&target, Bytes::from_static(body.as_bytes()), 1024)
         .await
 }
 
@@ -295,8 +297,9 @@ async fn a_reply_cut_short_is_a_failure_not_a_reply() {
     assert!(matches!(error, TransportError::Failed(_)), "{error}");
 }
 
-/// A certificate for `localhost`, as (roots trusting it, acceptor serving it).
-fn tls_pair() -> (Roots, tokio_rustls::TlsAcceptor) {
+/// An HTTPS peer answering `body` with a certificate for `localhost`, started: (roots
+/// trusting that certificate, the peer, its port).
+async fn tls_peer(body: &'static str) -> (Roots, Peer, u16) {
     let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
     let roots = crate::roots::load(
         crate::roots::CaRoots::Bundled,
@@ -311,15 +314,15 @@ fn tls_pair() -> (Roots, tokio_rustls::TlsAcceptor) {
         .with_no_client_auth()
         .with_single_cert(vec![made.cert.der().clone()], key)
         .unwrap();
-    (roots, tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+    let mut peer = Peer::new(move |_| ok(body));
+    peer.tls = Some(tokio_rustls::TlsAcceptor::from(Arc::new(config)));
+    let port = peer.start().await;
+    (roots, peer, port)
 }
 
 #[tokio::test]
 async fn https_trusts_the_configured_roots_and_nothing_else() {
-    let (roots, acceptor) = tls_pair();
-    let mut peer = Peer::new(|_| ok("<secure/>"));
-    peer.tls = Some(acceptor);
-    let port = peer.start().await;
+    let (roots, peer, port) = tls_peer("<secure/>").await;
     let to = url(&format!("https://localhost:{port}/"));
 
     let trusting = transport(&roots, no_proxy());
@@ -377,10 +380,7 @@ async fn connect_proxy(heads: Arc<Mutex<Vec<String>>>) -> u16 {
 
 #[tokio::test]
 async fn https_goes_through_a_connect_tunnel_with_the_proxy_credentials() {
-    let (roots, acceptor) = tls_pair();
-    let mut peer = Peer::new(|_| ok("<tunnelled/>"));
-    peer.tls = Some(acceptor);
-    let port = peer.start().await;
+    let (roots, peer, port) = tls_peer("<tunnelled/>").await;
     let heads = Arc::default();
     let proxy_port = connect_proxy(Arc::clone(&heads)).await;
     let proxies = Matcher::builder()
