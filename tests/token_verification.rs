@@ -817,11 +817,76 @@ async fn sub_and_exp_are_required() {
         (json!({"sub": ""}), "sub"),
         (json!({"sub": 12345}), "sub"),
         (json!({"exp": null}), "exp"),
-        (json!({"exp": "tomorrow"}), "exp"),
     ] {
         let result = verify(&verifier, &mint(&key, &claims_with(patch.clone()))).await;
         assert_eq!(result, Err(TokenError::MissingClaim(claim)), "{patch}");
     }
+    let result = verify(
+        &verifier,
+        &mint(&key, &claims_with(json!({"exp": "tomorrow"}))),
+    )
+    .await;
+    assert_eq!(result, Err(TokenError::Malformed("exp is not a number")));
+}
+
+#[tokio::test]
+async fn every_rsa_scheme_is_verified_when_the_issuer_allows_it() {
+    let mut key = rsa_key(1, "key-b");
+    // Published without an `alg` of its own, so it may serve every RSA scheme.
+    if let Some(jwk) = key.jwk.as_object_mut() {
+        jwk.remove("alg");
+    }
+    let server = JwksServer::start(jwks(&[&key])).await;
+    let mut issuer = server.issuer(Duration::from_secs(60), LONG);
+    let schemes = [
+        Algorithm::RS256,
+        Algorithm::RS384,
+        Algorithm::RS512,
+        Algorithm::PS256,
+        Algorithm::PS384,
+        Algorithm::PS512,
+    ];
+    issuer.algorithms = schemes.to_vec();
+    let verifier = verifier(vec![issuer]);
+
+    for alg in schemes {
+        key.alg = alg;
+        let token = mint(&key, &claims());
+        assert!(verify(&verifier, &token).await.is_ok(), "{alg:?}");
+        // Relabelling the scheme changes the signed input: it verifies under no scheme.
+        let (signing_input, signature) = token.rsplit_once('.').unwrap_or_default();
+        let (_, payload) = signing_input.split_once('.').unwrap_or_default();
+        for other in schemes.into_iter().filter(|other| *other != alg) {
+            let header = URL_SAFE_NO_PAD.encode(json!({"alg": other, "kid": "key-b"}).to_string());
+            let forged = format!("{header}.{payload}.{signature}");
+            assert_eq!(
+                verify(&verifier, &forged).await,
+                Err(TokenError::Signature),
+                "{alg:?} as {other:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn claims_are_checked_alike_for_every_key_family() {
+    let ec = ec_key("ec-1");
+    let server = JwksServer::start(jwks(&[&ec])).await;
+    let mut issuer = server.issuer(Duration::from_secs(60), LONG);
+    issuer.algorithms = vec![Algorithm::ES256];
+    let verifier = verifier(vec![issuer]);
+
+    let other = verify(&verifier, &mint(&ec, &claims_with(json!({"aud": "x"})))).await;
+    let missing = verify(&verifier, &mint(&ec, &claims_with(json!({"aud": null})))).await;
+    let exp = verify(
+        &verifier,
+        &mint(&ec, &claims_with(json!({"exp": "tomorrow"}))),
+    )
+    .await;
+
+    assert!(matches!(other, Err(TokenError::Audience(_))), "{other:?}");
+    assert_eq!(missing, Err(TokenError::MissingClaim("aud")));
+    assert_eq!(exp, Err(TokenError::Malformed("exp is not a number")));
 }
 
 // ---------- garbage and size ----------

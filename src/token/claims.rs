@@ -1,7 +1,8 @@
-//! Claim checks jsonwebtoken does not do for us, run on the caller's clock.
+//! Claim checks, the same for every algorithm, run on the caller's clock.
 //!
-//! jsonwebtoken's own `exp`/`nbf` checks read the system clock; ours take `now` as a
-//! parameter (STYLE habit 4) so the time is the caller's and tests can pin it.
+//! jsonwebtoken only checks signatures here (and for RSA not even that): its `exp`/`nbf`
+//! checks would read the system clock; ours take `now` as a parameter (STYLE habit 4) so
+//! the time is the caller's and tests can pin it.
 
 use serde_json::Value;
 
@@ -55,12 +56,38 @@ pub(crate) fn check_claims(
         return Err(TokenError::IssuedInFuture);
     }
 
+    check_audience(claims, expected.client_id)?;
     check_authorized_party(claims, expected.client_id)?;
 
     // `sub` becomes the SAML NameID and `${saml:sub}` in IAM policies: it must be there.
     match claims.get("sub") {
         Some(Value::String(sub)) if !sub.is_empty() => Ok(()),
         _ => Err(TokenError::MissingClaim("sub")),
+    }
+}
+
+/// OIDC Core §3.1.3.7 step 3: this client must be one of the audiences, compared exactly.
+/// RFC 7519 §4.1.3: `aud` is one string or an array of strings.
+fn check_audience(claims: &Claims, client_id: &str) -> Result<(), TokenError> {
+    const NOT_STRINGS: &str = "aud is not a string or an array of strings";
+    let listed = match claims.get("aud") {
+        None => return Err(TokenError::MissingClaim("aud")),
+        Some(Value::String(aud)) => aud == client_id,
+        Some(Value::Array(list)) => {
+            if !list.iter().all(Value::is_string) {
+                return Err(TokenError::Malformed(NOT_STRINGS));
+            }
+            list.iter().any(|aud| aud.as_str() == Some(client_id))
+        }
+        Some(_) => return Err(TokenError::Malformed(NOT_STRINGS)),
+    };
+    if listed {
+        Ok(())
+    } else {
+        Err(TokenError::Audience(format!(
+            "aud does not contain the client_id {}",
+            describe_value(client_id)
+        )))
     }
 }
 
@@ -161,6 +188,40 @@ mod tests {
             check(json!({"iat": "yesterday"})),
             Err(TokenError::Malformed(_))
         ));
+    }
+
+    #[test]
+    fn the_client_must_be_an_audience_exactly() {
+        let mut without = claims(json!({"sub": "u", "exp": NOW + 60}));
+        assert_eq!(
+            check_claims(&without, &EXPECTED, NOW, 60),
+            Err(TokenError::MissingClaim("aud"))
+        );
+        without.insert("aud".to_owned(), json!("client-1"));
+        assert_eq!(check_claims(&without, &EXPECTED, NOW, 60), Ok(()));
+        for other in [
+            json!("client-"),
+            json!("Client-1"),
+            json!("client-1 "),
+            json!([]),
+        ] {
+            assert!(
+                matches!(check(json!({"aud": other})), Err(TokenError::Audience(_))),
+                "{other}"
+            );
+        }
+        for wrong_type in [json!(1), json!({"client-1": true}), json!(["client-1", 2])] {
+            assert_eq!(
+                check(json!({"aud": wrong_type})),
+                Err(TokenError::Malformed(
+                    "aud is not a string or an array of strings"
+                ))
+            );
+        }
+        assert_eq!(
+            check(json!({"aud": ["other", "client-1"], "azp": "client-1"})),
+            Ok(())
+        );
     }
 
     #[test]

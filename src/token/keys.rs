@@ -11,9 +11,11 @@ use jsonwebtoken::jwk::{
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde_json::Value;
 
+use super::rsa::RsaKey;
+
 /// One parsed public key.
 #[derive(Debug, Clone)]
-struct PublicKey {
+pub(crate) struct PublicKey {
     kid: Option<String>,
     family: KeyFamily,
     /// The JWK's own `alg`, if it states one.
@@ -21,6 +23,16 @@ struct PublicKey {
     /// False for keys marked for encryption only (`use`/`key_ops`).
     for_signatures: bool,
     key: DecodingKey,
+    /// For RSA keys: the key parsed once for each RSA scheme.
+    rsa: Option<RsaKey>,
+}
+
+/// What verifies a token's signature.
+pub(crate) enum Verifying {
+    /// An RSA key parsed when the key set was loaded, for the token's algorithm.
+    Rsa(std::sync::Arc<aws_lc_rs::signature::ParsedPublicKey>),
+    /// Any other key, through jsonwebtoken.
+    Other(DecodingKey),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +47,7 @@ enum KeyFamily {
 #[derive(Debug)]
 pub(crate) enum Selection<'a> {
     /// The one key to verify with.
-    Found(&'a DecodingKey),
+    Found(&'a PublicKey),
     /// No key has the token's `kid` (or, without a `kid`, no key fits the algorithm):
     /// worth one refetch, the issuer may have rotated keys.
     NotFound,
@@ -95,7 +107,7 @@ impl KeySet {
                     return Selection::NotFound;
                 }
                 match named.find(|k| k.fits(alg)) {
-                    Some(key) => Selection::Found(&key.key),
+                    Some(key) => Selection::Found(key),
                     None => Selection::NotUsable,
                 }
             }
@@ -104,7 +116,7 @@ impl KeySet {
             None => {
                 let mut fitting = self.keys.iter().filter(|k| k.fits(alg));
                 match (fitting.next(), fitting.next()) {
-                    (Some(key), None) => Selection::Found(&key.key),
+                    (Some(key), None) => Selection::Found(key),
                     (None, _) => Selection::NotFound,
                     (Some(_), Some(_)) => Selection::Ambiguous,
                 }
@@ -115,8 +127,13 @@ impl KeySet {
 
 impl PublicKey {
     fn from_jwk(jwk: &Jwk) -> Option<Self> {
+        let mut rsa = None;
         let family = match &jwk.algorithm {
-            AlgorithmParameters::RSA(_) => KeyFamily::Rsa,
+            AlgorithmParameters::RSA(params) => {
+                // A key that does not parse stays, and fails each verification as before.
+                rsa = RsaKey::from_jwk_components(&params.n, &params.e);
+                KeyFamily::Rsa
+            }
             AlgorithmParameters::EllipticCurve(ec) => match ec.curve {
                 EllipticCurve::P256 => KeyFamily::EcP256,
                 EllipticCurve::P384 => KeyFamily::EcP384,
@@ -145,7 +162,16 @@ impl PublicKey {
             alg: jwk.common.key_algorithm,
             for_signatures: use_ok && ops_ok,
             key,
+            rsa,
         })
+    }
+
+    /// What verifies a token signed with `alg`, which [`PublicKey::fits`] this key.
+    pub(crate) fn verifying(&self, alg: Algorithm) -> Verifying {
+        match self.rsa.as_ref().and_then(|rsa| rsa.for_alg(alg)) {
+            Some(parsed) => Verifying::Rsa(parsed),
+            None => Verifying::Other(self.key.clone()),
+        }
     }
 
     /// Whether this key may verify a token signed with `alg`.

@@ -1,0 +1,161 @@
+//! RSA public keys parsed once per key and scheme, not once per token.
+//!
+//! Building the key for every verification (modulus to big number, Montgomery set-up)
+//! costs about as much as the public-key operation itself; aws-lc keeps that set-up with
+//! the parsed key, so a key parsed when the JWKS is loaded verifies at the floor.
+
+use std::sync::Arc;
+
+use aws_lc_rs::signature::{self, ParsedPublicKey, RsaParameters, RsaPublicKeyComponents};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::Algorithm;
+
+use super::TokenError;
+
+/// The schemes a JWS may name for an RSA key, with the parameters jsonwebtoken uses for
+/// them: keys of 2048 to 8192 bits, PSS with the digest's length as salt length.
+const SCHEMES: [(Algorithm, &RsaParameters); 6] = [
+    (Algorithm::RS256, &signature::RSA_PKCS1_2048_8192_SHA256),
+    (Algorithm::RS384, &signature::RSA_PKCS1_2048_8192_SHA384),
+    (Algorithm::RS512, &signature::RSA_PKCS1_2048_8192_SHA512),
+    (Algorithm::PS256, &signature::RSA_PSS_2048_8192_SHA256),
+    (Algorithm::PS384, &signature::RSA_PSS_2048_8192_SHA384),
+    (Algorithm::PS512, &signature::RSA_PSS_2048_8192_SHA512),
+];
+
+/// One RSA public key, parsed for each scheme in [`SCHEMES`].
+#[derive(Debug, Clone)]
+pub(crate) struct RsaKey {
+    parsed: [Arc<ParsedPublicKey>; 6],
+}
+
+impl RsaKey {
+    /// Parses a JWK's base64url `n` and `e`. `None` if they are not base64url or do not
+    /// form an RSA key (empty, leading zero bytes); such a key verifies nothing.
+    pub(crate) fn from_jwk_components(n: &str, e: &str) -> Option<Self> {
+        let n = URL_SAFE_NO_PAD.decode(n).ok()?;
+        let e = URL_SAFE_NO_PAD.decode(e).ok()?;
+        let components = RsaPublicKeyComponents { n: &n, e: &e };
+        let mut parsed = Vec::with_capacity(SCHEMES.len());
+        for (_, params) in SCHEMES {
+            parsed.push(Arc::new(components.to_parsed_public_key(params).ok()?));
+        }
+        Some(Self {
+            parsed: parsed.try_into().ok()?,
+        })
+    }
+
+    /// The key parsed for `alg`; `None` if `alg` is not an RSA scheme.
+    pub(crate) fn for_alg(&self, alg: Algorithm) -> Option<Arc<ParsedPublicKey>> {
+        SCHEMES
+            .iter()
+            .zip(&self.parsed)
+            .find(|((scheme, _), _)| *scheme == alg)
+            .map(|(_, key)| Arc::clone(key))
+    }
+}
+
+/// Checks the JWS signature over `signing_input` (`header.payload`, as sent). The key's
+/// size is checked here too: outside 2048-8192 bits nothing verifies.
+pub(crate) fn verify(
+    key: &ParsedPublicKey,
+    signing_input: &str,
+    signature_b64: &str,
+) -> Result<(), TokenError> {
+    let signature = URL_SAFE_NO_PAD
+        .decode(signature_b64)
+        .map_err(|_| TokenError::Malformed("a part is not base64url"))?;
+    key.verify_sig(signing_input.as_bytes(), &signature)
+        .map_err(|_| TokenError::Signature)
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::rsa::KeySize;
+    use aws_lc_rs::signature::{KeyPair, RSA_PKCS1_SHA256, RSA_PSS_SHA512, RsaKeyPair};
+
+    use super::*;
+
+    fn components(pair: &RsaKeyPair) -> (String, String) {
+        let public = pair.public_key();
+        let n = public.modulus().big_endian_without_leading_zero();
+        let e = public.exponent().big_endian_without_leading_zero();
+        (URL_SAFE_NO_PAD.encode(n), URL_SAFE_NO_PAD.encode(e))
+    }
+
+    fn sign(pair: &RsaKeyPair, scheme: &'static dyn signature::RsaEncoding, input: &str) -> String {
+        let mut out = vec![0; pair.public_modulus_len()];
+        let signed = pair.sign(scheme, &SystemRandom::new(), input.as_bytes(), &mut out);
+        assert!(signed.is_ok());
+        URL_SAFE_NO_PAD.encode(out)
+    }
+
+    #[test]
+    fn each_scheme_verifies_only_its_own_signatures() {
+        let Ok(pair) = RsaKeyPair::generate(KeySize::Rsa2048) else {
+            panic!("key generation failed");
+        };
+        let (n, e) = components(&pair);
+        let Some(key) = RsaKey::from_jwk_components(&n, &e) else {
+            panic!("a valid key was refused");
+        };
+        let input = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0";
+        let pkcs1 = sign(&pair, &RSA_PKCS1_SHA256, input);
+        let pss = sign(&pair, &RSA_PSS_SHA512, input);
+        let key_for = |alg| key.for_alg(alg).unwrap_or_else(|| panic!("{alg:?}"));
+
+        assert_eq!(verify(&key_for(Algorithm::RS256), input, &pkcs1), Ok(()));
+        assert_eq!(verify(&key_for(Algorithm::PS512), input, &pss), Ok(()));
+        for (alg, signature) in [
+            (Algorithm::RS384, &pkcs1),
+            (Algorithm::PS256, &pkcs1),
+            (Algorithm::RS512, &pss),
+        ] {
+            assert_eq!(
+                verify(&key_for(alg), input, signature),
+                Err(TokenError::Signature),
+                "{alg:?}"
+            );
+        }
+        let altered = format!("{input}x");
+        assert_eq!(
+            verify(&key_for(Algorithm::RS256), &altered, &pkcs1),
+            Err(TokenError::Signature)
+        );
+        assert_eq!(
+            verify(&key_for(Algorithm::RS256), input, "not base64url!"),
+            Err(TokenError::Malformed("a part is not base64url"))
+        );
+        assert!(key.for_alg(Algorithm::ES256).is_none());
+        assert!(key.for_alg(Algorithm::HS256).is_none());
+    }
+
+    #[test]
+    fn broken_components_give_no_key() {
+        assert!(RsaKey::from_jwk_components("", "AQAB").is_none());
+        assert!(RsaKey::from_jwk_components("AKxh", "AQAB").is_none());
+        assert!(RsaKey::from_jwk_components("sXch", "not base64!").is_none());
+    }
+
+    #[test]
+    fn a_key_below_2048_bits_verifies_nothing() {
+        let Ok(pair) = RsaKeyPair::generate(KeySize::Rsa2048) else {
+            panic!("key generation failed");
+        };
+        let input = "a.b";
+        let signature = sign(&pair, &RSA_PKCS1_SHA256, input);
+        // The top 1024 bits of a real modulus: a well-formed but too small key.
+        let public = pair.public_key();
+        let n = &public.modulus().big_endian_without_leading_zero()[..128];
+        let Some(small) = RsaKey::from_jwk_components(&URL_SAFE_NO_PAD.encode(n), "AQAB") else {
+            panic!("parsing defers the size check to verification");
+        };
+        let key = small.for_alg(Algorithm::RS256);
+        assert_eq!(
+            key.map(|k| verify(&k, input, &signature)),
+            Some(Err(TokenError::Signature))
+        );
+    }
+}
