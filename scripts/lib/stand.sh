@@ -22,7 +22,8 @@ oha=target/tools/bin/oha
 echo "== building ($profile)" >&2
 cargo build --quiet --profile "$profile" --bin delegation-server --example dev_token
 dir_name=$profile; [ "$profile" = dev ] && dir_name=debug
-bin=target/$dir_name/delegation-server
+# LOAD_BIN measures another build of the server (an older commit's, say) on the same stand.
+bin=${LOAD_BIN:-target/$dir_name/delegation-server}
 dev_token=target/$dir_name/examples/dev_token
 
 work=$(mktemp -d)
