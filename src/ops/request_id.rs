@@ -36,7 +36,13 @@ pub fn generate() -> String {
             .map_or(0, |d| d.as_nanos());
         bytes = nanos.to_be_bytes();
     }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut id = String::with_capacity(32);
+    for b in bytes {
+        id.push(char::from(HEX[usize::from(b >> 4)]));
+        id.push(char::from(HEX[usize::from(b & 0xF)]));
+    }
+    id
 }
 
 /// Middleware: gives every request its ID and every response the header.
