@@ -50,14 +50,36 @@ pub(crate) fn push_attr_value(out: &mut String, value: &str) {
     });
 }
 
+/// Every byte [`push_escaped`] may write as something else, whichever `escape` it is given:
+/// C0 controls, the characters either escape names, and 0xEF (U+FFFE/U+FFFF).
+const MAY_NEED_ESCAPE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'&' as usize] = true;
+    table[b'<' as usize] = true;
+    table[b'>' as usize] = true;
+    table[b'"' as usize] = true;
+    table[0xEF] = true;
+    table
+};
+
 /// Copies `text` in runs, writing `escape`'s reference for the ASCII bytes it names and
 /// [`REPLACEMENT`] for the characters XML cannot carry: C0 controls other than tab,
 /// newline and carriage return, and U+FFFE/U+FFFF, whose UTF-8 starts with 0xEF (the
 /// surrogates XML also forbids cannot occur in a `str`).
 fn push_escaped(out: &mut String, text: &str, escape: impl Fn(u8) -> Option<&'static str>) {
     let bytes = text.as_bytes();
+    // Most values need nothing: copy up to the first byte the loop below could act on.
+    let Some(first) = bytes.iter().position(|&b| MAY_NEED_ESCAPE[usize::from(b)]) else {
+        out.push_str(text);
+        return;
+    };
     let mut run = 0;
-    let mut i = 0;
+    let mut i = first;
     while let Some(&b) = bytes.get(i) {
         let (written, len) = match b {
             b'\t' | b'\n' | b'\r' | 0x20..=0x7F => match escape(b) {
@@ -193,6 +215,38 @@ mod tests {
         let expected = "a\u{FFFD}b\u{FFFD}c\u{FFFD}d\u{FFFD}e\u{FFFD}f\u{FFFD}g\u{FFFD}h\u{FFFD}i";
         assert_eq!(text(bad), expected);
         assert_eq!(attr(bad), expected);
+    }
+
+    /// Each character as c14n writes it, kept apart from the writer's own tables.
+    fn reference(c: char, in_attribute: bool) -> String {
+        match c {
+            '&' => "&amp;".into(),
+            '<' => "&lt;".into(),
+            '>' if !in_attribute => "&gt;".into(),
+            '"' if in_attribute => "&quot;".into(),
+            '\t' if in_attribute => "&#x9;".into(),
+            '\n' if in_attribute => "&#xA;".into(),
+            '\r' => "&#xD;".into(),
+            '\t' | '\n' => c.into(),
+            '\u{0}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}' => REPLACEMENT.into(),
+            _ => c.into(),
+        }
+    }
+
+    #[test]
+    fn every_character_is_written_as_c14n_writes_it_wherever_it_stands() {
+        let chars = (0..0x800).chain(0xEF00..0x10000).filter_map(char::from_u32);
+        for c in chars.chain(['\u{10000}', '\u{10FFFF}']) {
+            for (write, in_attribute) in [(text as fn(&str) -> String, false), (attr, true)] {
+                let expected = reference(c, in_attribute);
+                assert_eq!(write(&c.to_string()), expected, "{c:?}");
+                assert_eq!(
+                    write(&format!("ab{c}cd{c}")),
+                    format!("ab{expected}cd{expected}"),
+                    "{c:?}"
+                );
+            }
+        }
     }
 
     #[test]
