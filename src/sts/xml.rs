@@ -5,6 +5,8 @@
 //! all the structure we need. Namespaces are ignored on purpose: STS puts everything in its
 //! default namespace, and emulators differ in whether they declare it.
 
+use std::ops::Range;
+
 use quick_xml::Reader;
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::Event;
@@ -19,23 +21,41 @@ const MAX_LEAVES: usize = 128;
 pub(super) struct Flat {
     /// Local name of the root element.
     pub root: String,
-    /// (slash-joined path, trimmed text), in document order. A reply has a few dozen
-    /// leaves, so a scan beats hashing every path.
-    leaves: Vec<(String, String)>,
+    /// Every leaf's slash-joined path, one after another.
+    paths: String,
+    /// Every leaf's trimmed text, one after another.
+    texts: String,
+    /// Where each leaf's path and text are in `paths` and `texts`, in document order. A
+    /// reply has a few dozen leaves, so a scan beats hashing every path.
+    leaves: Vec<(Range<usize>, Range<usize>)>,
 }
 
 impl Flat {
     /// The trimmed text of the leaf at `path`: local names from the root, one per item (an
     /// item may itself hold slash-joined names).
     pub fn get(&self, path: &[&str]) -> Option<&str> {
-        self.leaves
-            .iter()
+        self.leaves()
             .find(|(leaf, _)| is_path(leaf, path))
-            .map(|(_, text)| text.as_str())
+            .map(|(_, text)| text)
+    }
+
+    fn leaves(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.leaves.iter().filter_map(|(path, text)| {
+            Some((self.paths.get(path.clone())?, self.texts.get(text.clone())?))
+        })
     }
 
     fn contains(&self, path: &str) -> bool {
-        self.leaves.iter().any(|(leaf, _)| leaf == path)
+        self.leaves().any(|(leaf, _)| leaf == path)
+    }
+
+    fn push(&mut self, path: &str, text: &str) {
+        let path_start = self.paths.len();
+        self.paths.push_str(path);
+        let text_start = self.texts.len();
+        self.texts.push_str(text);
+        self.leaves
+            .push((path_start..self.paths.len(), text_start..self.texts.len()));
     }
 }
 
@@ -64,7 +84,12 @@ pub(super) fn flatten(text: &str) -> Result<Flat, String> {
     config.expand_empty_elements = true;
     config.check_end_names = true;
 
-    let mut flat = Flat::default();
+    // Paths and texts together are about as long as the document.
+    let mut flat = Flat {
+        paths: String::with_capacity(text.len()),
+        texts: String::with_capacity(text.len() / 2),
+        ..Flat::default()
+    };
     // The open elements' path, and for each open element: the path's length before it,
     // and whether a child element has been seen.
     let mut path = String::new();
@@ -112,7 +137,7 @@ pub(super) fn flatten(text: &str) -> Result<Flat, String> {
                     if flat.contains(&path) {
                         return Err(format!("element {path} appears more than once"));
                     }
-                    flat.leaves.push((path.clone(), text_buf.trim().to_owned()));
+                    flat.push(&path, text_buf.trim());
                 }
                 path.truncate(parent_len);
                 text_buf.clear();
