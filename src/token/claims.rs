@@ -126,21 +126,24 @@ fn check_authorized_party(claims: &Claims, client_id: &str) -> Result<(), TokenE
     }
 }
 
-/// A NumericDate claim if present; present but not a number is malformed.
+/// 9999-12-31T23:59:59Z: a SAML instant has four year digits, and nothing real lies beyond.
+const LATEST_NUMERIC_DATE: f64 = 253_402_300_799.0;
+
+/// A NumericDate claim if present (RFC 7519 §2: seconds since 1970, possibly fractional).
+/// Present but not a number, or outside 1970 to 9999, is malformed: an `exp` of `1e300`
+/// would otherwise make a token valid for ever.
 fn numeric_date(claims: &Claims, name: &'static str) -> Result<Option<f64>, TokenError> {
     match claims.get(name) {
         None => Ok(None),
-        Some(value) => {
-            value
-                .as_f64()
-                .filter(|n| n.is_finite())
-                .map(Some)
-                .ok_or(TokenError::Malformed(match name {
-                    "exp" => "exp is not a number",
-                    "nbf" => "nbf is not a number",
-                    _ => "iat is not a number",
-                }))
-        }
+        Some(value) => value
+            .as_f64()
+            .filter(|n| (0.0..=LATEST_NUMERIC_DATE).contains(n))
+            .map(Some)
+            .ok_or(TokenError::Malformed(match name {
+                "exp" => "exp is not a number of seconds between 1970 and 9999",
+                "nbf" => "nbf is not a number of seconds between 1970 and 9999",
+                _ => "iat is not a number of seconds between 1970 and 9999",
+            })),
     }
 }
 
@@ -184,6 +187,22 @@ mod tests {
             Err(TokenError::IssuedInFuture)
         );
         assert_eq!(check(json!({"exp": NOW as f64 + 0.5})), Ok(()));
+        for out_of_range in [
+            json!(1e300),
+            json!(253_402_300_800_u64),
+            json!(-1),
+            json!(u64::MAX),
+        ] {
+            for claim in ["exp", "nbf", "iat"] {
+                assert!(
+                    matches!(
+                        check(json!({ claim: out_of_range })),
+                        Err(TokenError::Malformed(m)) if m.starts_with(claim)
+                    ),
+                    "{claim} {out_of_range}"
+                );
+            }
+        }
         assert!(matches!(
             check(json!({"iat": "yesterday"})),
             Err(TokenError::Malformed(_))
