@@ -141,7 +141,10 @@ impl TokenVerifier {
         };
         match key {
             Verifying::Rsa(key) => {
-                let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
+                // Up to the second dot: the header and payload exactly as sent.
+                let signing_input = token
+                    .get(..header_b64.len() + 1 + payload_b64.len())
+                    .ok_or(TokenError::Malformed("a part is not base64url"))?;
                 super::rsa::verify(&key, signing_input, signature_b64)?;
             }
             Verifying::Other(key) => decode(token, &key, header.alg, expected)?,
