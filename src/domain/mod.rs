@@ -2,6 +2,7 @@
 
 mod arn;
 pub mod claims;
+pub mod json;
 mod region;
 pub mod role_rule;
 pub mod session;

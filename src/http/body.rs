@@ -1,8 +1,5 @@
 //! Reads a `/delegation` body: JSON, form, or JSON sent under a form or missing content type.
 
-use std::fmt;
-
-use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::delegation::Params;
@@ -56,16 +53,12 @@ pub fn read_error(error: axum::Error, limit: usize) -> ApiError {
 }
 
 fn parse_json(bytes: &[u8]) -> Result<Params, ApiError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let map = de
-        .deserialize_map(UniqueKeys)
-        .and_then(|m| de.end().map(|()| m))
-        .map_err(|e| {
-            ApiError::InvalidRequest(match e.classify() {
-                serde_json::error::Category::Data => format!("invalid request body: {e}"),
-                _ => format!("request body is not valid JSON ({e})"),
-            })
-        })?;
+    let map = crate::domain::json::object_with_unique_keys(bytes).map_err(|e| {
+        ApiError::InvalidRequest(match e.classify() {
+            serde_json::error::Category::Data => format!("invalid request body: {e}"),
+            _ => format!("request body is not valid JSON ({e})"),
+        })
+    })?;
     Ok(Params(map))
 }
 
@@ -93,32 +86,6 @@ fn repeated(key: &str) -> ApiError {
         "`{}` is given more than once",
         crate::domain::truncate(key)
     ))
-}
-
-/// A JSON object visitor that refuses duplicate keys: with two `client_id`s, which one a
-/// parser keeps differs between implementations, and an attacker could exploit that gap.
-struct UniqueKeys;
-
-impl<'de> Visitor<'de> for UniqueKeys {
-    type Value = Map<String, Value>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-        let mut map = Map::new();
-        while let Some((key, value)) = access.next_entry::<String, Value>()? {
-            if map.contains_key(&key) {
-                return Err(serde::de::Error::custom(format!(
-                    "`{}` is given more than once",
-                    crate::domain::truncate(&key)
-                )));
-            }
-            map.insert(key, value);
-        }
-        Ok(map)
-    }
 }
 
 #[cfg(test)]
