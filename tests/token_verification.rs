@@ -20,6 +20,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use delegation_server::token::{
     Claims, Expected, IssuerConfig, KeySource, TokenError, TokenVerifier,
 };
+use jsonwebtoken::crypto::sign;
 use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use serde_json::{Value, json};
@@ -854,22 +855,100 @@ async fn every_rsa_scheme_is_verified_when_the_issuer_allows_it() {
     issuer.algorithms = schemes.to_vec();
     let verifier = verifier(vec![issuer]);
 
+    let payload = URL_SAFE_NO_PAD.encode(claims().to_string());
     for alg in schemes {
         key.alg = alg;
-        let token = mint(&key, &claims());
-        assert!(verify(&verifier, &token).await.is_ok(), "{alg:?}");
-        // Relabelling the scheme changes the signed input: it verifies under no scheme.
-        let (signing_input, signature) = token.rsplit_once('.').unwrap_or_default();
-        let (_, payload) = signing_input.split_once('.').unwrap_or_default();
+        assert!(
+            verify(&verifier, &mint(&key, &claims())).await.is_ok(),
+            "{alg:?}"
+        );
+        // A header naming one scheme, signed (over exactly that header) with another.
         for other in schemes.into_iter().filter(|other| *other != alg) {
-            let header = URL_SAFE_NO_PAD.encode(json!({"alg": other, "kid": "key-b"}).to_string());
-            let forged = format!("{header}.{payload}.{signature}");
+            let header = URL_SAFE_NO_PAD.encode(json!({"alg": alg, "kid": "key-b"}).to_string());
+            let input = format!("{header}.{payload}");
+            let signature = sign(input.as_bytes(), &key.encoding, other).expect("sign");
             assert_eq!(
-                verify(&verifier, &forged).await,
+                verify(&verifier, &format!("{input}.{signature}")).await,
                 Err(TokenError::Signature),
-                "{alg:?} as {other:?}"
+                "{alg:?} signed as {other:?}"
             );
         }
+    }
+}
+
+#[tokio::test]
+async fn the_signature_covers_the_header_and_payload_exactly_as_sent() {
+    let key = rsa_key(0, "key-a");
+    let server = JwksServer::start(jwks(&[&key])).await;
+    let verifier = server.verifier();
+    let token = mint(&key, &claims());
+    let mut parts = token.split('.');
+    let (header, payload, signature) = (
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+    );
+
+    // The same header, re-encoded with one harmless member more, under the old signature.
+    let decoded: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).expect("header")).expect("json");
+    let mut widened = decoded.clone();
+    widened["x"] = json!(1);
+    let widened = URL_SAFE_NO_PAD.encode(widened.to_string());
+    let result = verify(&verifier, &format!("{widened}.{payload}.{signature}")).await;
+
+    assert_eq!(result, Err(TokenError::Signature));
+    assert!(verify(&verifier, &token).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_claim_or_header_member_named_twice_is_refused() {
+    let key = rsa_key(0, "key-a");
+    let ec = ec_key("ec-1");
+    let server = JwksServer::start(jwks(&[&key, &ec])).await;
+    let mut issuer = server.issuer(Duration::from_secs(60), LONG);
+    issuer.algorithms = vec![Algorithm::RS256, Algorithm::ES256];
+    let verifier = verifier(vec![issuer]);
+    let now = now();
+    let claims = format!(
+        r#"{{"iss":"{ISSUER}","aud":"someone-else","sub":"auth0|1","exp":{},"aud":"{CLIENT}"}}"#,
+        now + 600
+    );
+    let part = |text: &str| URL_SAFE_NO_PAD.encode(text);
+
+    for (signer, alg, kid) in [(&key, "RS256", "key-a"), (&ec, "ES256", "ec-1")] {
+        let alg_of = |name| {
+            if name == "RS256" {
+                Algorithm::RS256
+            } else {
+                Algorithm::ES256
+            }
+        };
+        let good_header = format!(r#"{{"alg":"{alg}","kid":"{kid}"}}"#);
+        let twice_header = format!(r#"{{"alg":"{alg}","kid":"other","kid":"{kid}"}}"#);
+        let plain_claims = claims.replacen(r#""aud":"someone-else","#, "", 1);
+        for (header, payload, expected) in [
+            (
+                &good_header,
+                &claims,
+                "the payload is not a JSON object with each claim named once",
+            ),
+            (
+                &twice_header,
+                &plain_claims,
+                "the header is not a JSON object with each member named once",
+            ),
+        ] {
+            let input = format!("{}.{}", part(header), part(payload));
+            let signature = sign(input.as_bytes(), &signer.encoding, alg_of(alg)).expect("sign");
+            let result = verify(&verifier, &format!("{input}.{signature}")).await;
+            assert_eq!(result, Err(TokenError::Malformed(expected)), "{alg}");
+        }
+        // The same claims, each once, verify.
+        let input = format!("{}.{}", part(&good_header), part(&plain_claims));
+        let signature = sign(input.as_bytes(), &signer.encoding, alg_of(alg)).expect("sign");
+        let result = verify(&verifier, &format!("{input}.{signature}")).await;
+        assert!(result.is_ok(), "{alg}: {result:?}");
     }
 }
 

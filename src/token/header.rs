@@ -13,6 +13,7 @@ use jsonwebtoken::Algorithm;
 use serde_json::Value;
 
 use super::TokenError;
+use super::parts::{JsonFault, json_object};
 
 /// Longest `kid` we look up; real key ids are short, long ones only cost us work.
 const MAX_KID_LEN: usize = 256;
@@ -33,11 +34,12 @@ pub(crate) fn parse_header(encoded: &str) -> Result<JoseHeader, TokenError> {
     let bytes = URL_SAFE_NO_PAD
         .decode(encoded)
         .map_err(|_| TokenError::Malformed("the header is not base64url"))?;
-    let value: Value = serde_json::from_slice(&bytes)
-        .map_err(|_| TokenError::Malformed("the header is not JSON"))?;
-    let Value::Object(header) = value else {
-        return Err(TokenError::Malformed("the header is not a JSON object"));
-    };
+    let header = json_object(&bytes).map_err(|kind| match kind {
+        JsonFault::Syntax => TokenError::Malformed("the header is not JSON"),
+        JsonFault::Shape => {
+            TokenError::Malformed("the header is not a JSON object with each member named once")
+        }
+    })?;
 
     let alg = match header.get("alg") {
         Some(Value::String(name)) => parse_alg(name)?,

@@ -14,6 +14,7 @@ mod error;
 mod header;
 mod jwks;
 mod keys;
+mod parts;
 mod rsa;
 mod verify;
 mod warm;

@@ -8,13 +8,13 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use serde_json::Value;
 
 use super::claims::{check_claims, check_unverified_issuer};
 use super::error::describe_value;
 use super::header::{JoseHeader, alg_name, parse_header};
 use super::jwks::JwksCache;
 use super::keys::{KeySet, Selection, Verifying};
+use super::parts::{JsonFault, json_object};
 use super::{Claims, Expected, IssuerConfig, KeySource, TokenError};
 
 /// Verifies id_tokens against the configured issuers. Cheap to share behind an `Arc`;
@@ -186,11 +186,13 @@ fn peek_payload(encoded: &str) -> Result<Claims, TokenError> {
     let bytes = URL_SAFE_NO_PAD
         .decode(encoded)
         .map_err(|_| TokenError::Malformed("the payload is not base64url"))?;
-    match serde_json::from_slice(&bytes) {
-        Ok(Value::Object(claims)) => Ok(claims),
-        Ok(_) => Err(TokenError::Malformed("the payload is not a JSON object")),
-        Err(_) => Err(TokenError::Malformed("the payload is not JSON")),
-    }
+    // RFC 7519 §4: a claim named twice is refused, not resolved one way or another.
+    json_object(&bytes).map_err(|kind| match kind {
+        JsonFault::Syntax => TokenError::Malformed("the payload is not JSON"),
+        JsonFault::Shape => {
+            TokenError::Malformed("the payload is not a JSON object with each claim named once")
+        }
+    })
 }
 
 /// RFC 8725 §2.1/§3.2: HMAC is verified only with the calling client's own secret (Auth0's
