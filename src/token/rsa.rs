@@ -140,21 +140,32 @@ mod tests {
     }
 
     #[test]
-    fn a_key_below_2048_bits_verifies_nothing() {
-        let Ok(pair) = RsaKeyPair::generate(KeySize::Rsa2048) else {
-            panic!("key generation failed");
+    fn a_key_below_2048_bits_verifies_nothing_even_its_own_signatures() {
+        // A 1024-bit key (e = 65537) and its PKCS#1 v1.5 SHA-256 signature of "a.b".
+        const N: &str = "9CQ696Dwt7ItncfyFnACALfEIhboxzvDMP5ewFzWnrImpnscLnFfy19yO3VMJV5R_OiGwnUPDSlbZUaZv3wO3XDfQ6JwCMh1raqcz2SU8zEAfUIGFaRn-Eji7IwDP8SwresUw-n9HOS6n-nHNvDqQGFdnLPtch5TrOgR_0TMGiM";
+        const SIGNATURE: &str = "P2JLgga78Fs-BinQRfRj4t47jTyoUiEgT4682EGpAFyadujMv5Z8g6iC6YTZVSISNIar1jGo7bSViMSrb9SK2fwujdW-GnuAcqNwGXcrQdWnHq2Ea_TcwjKQ0KVgSRWX474PN10Ux5SAfkgTLLxOWtlMGw9VY5gpCV0tdaSYY2w";
+        let (n, signature) = match (URL_SAFE_NO_PAD.decode(N), URL_SAFE_NO_PAD.decode(SIGNATURE)) {
+            (Ok(n), Ok(signature)) => (n, signature),
+            _ => panic!("test constants are not base64url"),
         };
-        let input = "a.b";
-        let signature = sign(&pair, &RSA_PKCS1_SHA256, input);
-        // The top 1024 bits of a real modulus: a well-formed but too small key.
-        let public = pair.public_key();
-        let n = &public.modulus().big_endian_without_leading_zero()[..128];
-        let Some(small) = RsaKey::from_jwk_components(&URL_SAFE_NO_PAD.encode(n), "AQAB") else {
+        // The signature is genuine: the legacy scheme, which allows 1024 bits, accepts it.
+        let e = vec![1, 0, 1];
+        let legacy = RsaPublicKeyComponents { n: &n, e: &e };
+        assert!(
+            legacy
+                .verify(
+                    &signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
+                    b"a.b",
+                    &signature
+                )
+                .is_ok()
+        );
+        let Some(small) = RsaKey::from_jwk_components(N, "AQAB") else {
             panic!("parsing defers the size check to verification");
         };
         let key = small.for_alg(Algorithm::RS256);
         assert_eq!(
-            key.map(|k| verify(&k, input, &signature)),
+            key.map(|k| verify(&k, "a.b", SIGNATURE)),
             Some(Err(TokenError::Signature))
         );
     }
