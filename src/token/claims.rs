@@ -1,8 +1,8 @@
 //! Claim checks, the same for every algorithm, run on the caller's clock.
 //!
-//! jsonwebtoken only checks signatures here (and for RSA not even that): its `exp`/`nbf`
-//! checks would read the system clock; ours take `now` as a parameter (STYLE habit 4) so
-//! the time is the caller's and tests can pin it.
+//! Every claim is checked here; jsonwebtoken checks only the signatures of tokens that are
+//! not RSA-signed. Its `exp`/`nbf` checks would read the system clock; ours take `now` as
+//! a parameter (STYLE habit 4) so the time is the caller's and tests can pin it.
 
 use serde_json::Value;
 
