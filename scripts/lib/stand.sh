@@ -1,7 +1,7 @@
 # The stand shared by scripts/load and scripts/soak, sourced by both: installs what they
 # need, builds the server, and starts nginx (Debian's nginx-light) as an STS stand-in that
 # answers a fixed AssumeRoleWithSAMLResponse (or the reply in STAND_REPLY) on / and serves "$work/jwks.json" on
-# /jwks.json. It sets: profile, bin, dev_token, oha, work, sts_port, port, and
+# /jwks.json. It sets: profile, tool, bin, dev_token, oha, work, sts_port, port, and
 # stand_config (which writes "$work/delegation.toml" from its arguments).
 #
 # The caller sets `set -euo pipefail` and its own EXIT trap calling stand_cleanup.
@@ -22,8 +22,11 @@ oha=target/tools/bin/oha
 echo "== building ($profile)" >&2
 cargo build --quiet --profile "$profile" --bin delegation-server --example dev_token
 dir_name=$profile; [ "$profile" = dev ] && dir_name=debug
-# LOAD_BIN measures another build of the server (an older commit's, say) on the same stand.
-bin=${LOAD_BIN:-target/$dir_name/delegation-server}
+# This tree's build makes the keys; LOAD_BIN serves instead of it, to measure another build
+# of the server (an older commit's, say) on the same stand (scripts/load and scripts/soak).
+tool=target/$dir_name/delegation-server
+bin=${LOAD_BIN:-$tool}
+[ -x "$bin" ] || { echo "LOAD_BIN: $bin is not an executable (relative to $(pwd))" >&2; exit 2; }
 dev_token=target/$dir_name/examples/dev_token
 
 work=$(mktemp -d)
@@ -46,7 +49,7 @@ sed -e "s|@DIR@|$work|g" -e "s|@PORT@|$sts_port|g" benches/load/nginx.conf.in \
 nginx -c "$work/nginx.conf" &
 for _ in $(seq 1 100); do curl -s -o /dev/null -X POST "http://127.0.0.1:$sts_port/" && break; sleep 0.05; done
 
-"$bin" keygen --out "$work/keys" --common-name "load" >/dev/null
+"$tool" keygen --out "$work/keys" --common-name "load" >/dev/null
 "$dev_token" init "$work" >/dev/null
 port=$(free_port)
 
