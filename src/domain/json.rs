@@ -62,5 +62,17 @@ mod tests {
         ] {
             assert!(object_with_unique_keys(bad).is_err(), "{bad:?}");
         }
+        // Callers tell a repeated key or a non-object (data) from broken JSON (syntax).
+        let kind = |bytes: &[u8]| object_with_unique_keys(bytes).err().map(|e| e.classify());
+        assert_eq!(
+            kind(br#"{"a":1,"a":2}"#),
+            Some(serde_json::error::Category::Data)
+        );
+        assert_eq!(kind(b"[1]"), Some(serde_json::error::Category::Data));
+        assert_eq!(kind(br#"{"a":"#), Some(serde_json::error::Category::Eof));
+        assert_eq!(
+            kind(br#"{"a" 1}"#),
+            Some(serde_json::error::Category::Syntax)
+        );
     }
 }

@@ -36,13 +36,18 @@ pub fn generate() -> String {
             .map_or(0, |d| d.as_nanos());
         bytes = nanos.to_be_bytes();
     }
+    hex(&bytes)
+}
+
+/// Lowercase hex, the high half of each byte first.
+fn hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut id = String::with_capacity(32);
-    for b in bytes {
-        id.push(char::from(HEX[usize::from(b >> 4)]));
-        id.push(char::from(HEX[usize::from(b & 0xF)]));
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0xF)]));
     }
-    id
+    out
 }
 
 /// Middleware: gives every request its ID and every response the header.
@@ -80,6 +85,12 @@ mod tests {
         for bad in ["", "a b", "a\nb", "<script>", "ü", long.as_str(), "a\"b"] {
             assert!(!is_well_formed(bad), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn hex_is_lowercase_with_the_high_half_first() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff, 0x10]), "000fa5ff10");
+        assert_eq!(hex(&[]), "");
     }
 
     #[test]

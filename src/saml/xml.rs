@@ -73,6 +73,8 @@ const MAY_NEED_ESCAPE: [bool; 256] = {
 /// surrogates XML also forbids cannot occur in a `str`).
 fn push_escaped(out: &mut String, text: &str, escape: impl Fn(u8) -> Option<&'static str>) {
     let bytes = text.as_bytes();
+    // The table must flag every byte an escape names, or the copy below would skip it.
+    debug_assert!((0..=u8::MAX).all(|b| MAY_NEED_ESCAPE[usize::from(b)] || escape(b).is_none()));
     // Most values need nothing: copy up to the first byte the loop below could act on.
     let Some(first) = bytes.iter().position(|&b| MAY_NEED_ESCAPE[usize::from(b)]) else {
         out.push_str(text);
