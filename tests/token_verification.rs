@@ -139,6 +139,18 @@ fn raw_token(header: &Value, claims: &Value, signature: &str) -> String {
     format!("{}.{}.{signature}", part(header), part(claims))
 }
 
+/// A token whose header and claims are given as JSON text (so a member may repeat), signed
+/// with `alg` over exactly the parts it carries.
+fn signed_text(header: &str, claims: &str, key: &EncodingKey, alg: Algorithm) -> String {
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header),
+        URL_SAFE_NO_PAD.encode(claims)
+    );
+    let signature = sign(input.as_bytes(), key, alg).expect("sign");
+    format!("{input}.{signature}")
+}
+
 fn expected() -> Expected<'static> {
     Expected {
         issuer: ISSUER,
@@ -855,7 +867,7 @@ async fn every_rsa_scheme_is_verified_when_the_issuer_allows_it() {
     issuer.algorithms = schemes.to_vec();
     let verifier = verifier(vec![issuer]);
 
-    let payload = URL_SAFE_NO_PAD.encode(claims().to_string());
+    let payload = claims().to_string();
     for alg in schemes {
         key.alg = alg;
         assert!(
@@ -863,12 +875,14 @@ async fn every_rsa_scheme_is_verified_when_the_issuer_allows_it() {
             "{alg:?}"
         );
         // A header naming one scheme, signed (over exactly that header) with another.
+        let header = json!({"alg": alg, "kid": "key-b"}).to_string();
         for other in schemes.into_iter().filter(|other| *other != alg) {
-            let header = URL_SAFE_NO_PAD.encode(json!({"alg": alg, "kid": "key-b"}).to_string());
-            let input = format!("{header}.{payload}");
-            let signature = sign(input.as_bytes(), &key.encoding, other).expect("sign");
             assert_eq!(
-                verify(&verifier, &format!("{input}.{signature}")).await,
+                verify(
+                    &verifier,
+                    &signed_text(&header, &payload, &key.encoding, other)
+                )
+                .await,
                 Err(TokenError::Signature),
                 "{alg:?} signed as {other:?}"
             );
@@ -914,19 +928,15 @@ async fn a_claim_or_header_member_named_twice_is_refused() {
         r#"{{"iss":"{ISSUER}","aud":"someone-else","sub":"auth0|1","exp":{},"aud":"{CLIENT}"}}"#,
         now + 600
     );
-    let part = |text: &str| URL_SAFE_NO_PAD.encode(text);
+    let plain_claims = claims.replacen(r#""aud":"someone-else","#, "", 1);
 
-    for (signer, alg, kid) in [(&key, "RS256", "key-a"), (&ec, "ES256", "ec-1")] {
-        let alg_of = |name| {
-            if name == "RS256" {
-                Algorithm::RS256
-            } else {
-                Algorithm::ES256
-            }
-        };
-        let good_header = format!(r#"{{"alg":"{alg}","kid":"{kid}"}}"#);
-        let twice_header = format!(r#"{{"alg":"{alg}","kid":"other","kid":"{kid}"}}"#);
-        let plain_claims = claims.replacen(r#""aud":"someone-else","#, "", 1);
+    for (signer, alg) in [(&key, Algorithm::RS256), (&ec, Algorithm::ES256)] {
+        let good_header = json!({"alg": alg, "kid": signer.kid}).to_string();
+        let twice_header = format!(
+            r#"{{"alg":{},"kid":"other","kid":"{}"}}"#,
+            json!(alg),
+            signer.kid
+        );
         for (header, payload, expected) in [
             (
                 &good_header,
@@ -939,16 +949,14 @@ async fn a_claim_or_header_member_named_twice_is_refused() {
                 "the header is not a JSON object with each member named once",
             ),
         ] {
-            let input = format!("{}.{}", part(header), part(payload));
-            let signature = sign(input.as_bytes(), &signer.encoding, alg_of(alg)).expect("sign");
-            let result = verify(&verifier, &format!("{input}.{signature}")).await;
-            assert_eq!(result, Err(TokenError::Malformed(expected)), "{alg}");
+            let token = signed_text(header, payload, &signer.encoding, alg);
+            let result = verify(&verifier, &token).await;
+            assert_eq!(result, Err(TokenError::Malformed(expected)), "{alg:?}");
         }
         // The same claims, each once, verify.
-        let input = format!("{}.{}", part(&good_header), part(&plain_claims));
-        let signature = sign(input.as_bytes(), &signer.encoding, alg_of(alg)).expect("sign");
-        let result = verify(&verifier, &format!("{input}.{signature}")).await;
-        assert!(result.is_ok(), "{alg}: {result:?}");
+        let token = signed_text(&good_header, &plain_claims, &signer.encoding, alg);
+        let result = verify(&verifier, &token).await;
+        assert!(result.is_ok(), "{alg:?}: {result:?}");
     }
 }
 
