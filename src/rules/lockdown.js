@@ -12,9 +12,11 @@
 // `obj.toString = f` (an inherited read-only property blocks them): those few properties
 // become accessors whose setter defines the property on the object assigned to.
 //
-// `eval` is removed (it could declare global `let` bindings, which nothing can delete), and
-// so are `WeakRef` and `FinalizationRegistry` (a cleanup callback could run during a later
-// request).
+// `eval` is removed, and so are `WeakRef` and `FinalizationRegistry` (a cleanup callback
+// could run during a later request). Two pieces of engine state outside any object are
+// handled apart: Error's stack-trace settings are removed (below), and `Math.random` draws
+// from the host (the prelude), since the engine's generator state would let one request
+// read or steer the numbers of the next.
 (function (rules) {
   'use strict';
 
@@ -25,6 +27,15 @@
   const defineOn = Reflect.defineProperty;
 
   for (const name of ['eval', 'WeakRef', 'FinalizationRegistry']) deleteProperty(g, name);
+
+  // The engine keeps these two in the context, behind native setters that freezing does
+  // not stop: a stack-trace hook planted by one request would see every later request's
+  // errors (and, through its call sites, the engine's own functions), and a limit with a
+  // valueOf would run a rule's code in later requests. Removed while Error can still
+  // lose properties; nothing can reach the setters afterwards.
+  for (const name of ['prepareStackTrace', 'stackTraceLimit']) {
+    if (!deleteProperty(Error, name)) throw new TypeError('cannot remove Error.' + name);
+  }
 
   // Built-ins that no global property leads to: reached through values of each kind.
   function hidden() {

@@ -9,6 +9,7 @@
 //! abandoned and replaced (see `pool.rs`).
 
 mod error;
+mod numbers;
 mod output;
 mod pool;
 mod queue;
@@ -214,6 +215,10 @@ impl RulesEngine {
         };
         // Also notices stuck workers whose callers stopped waiting.
         pool.watchdog();
+        // Kept only when needed: a number JavaScript would round is put back afterwards
+        // wherever no rule changed it.
+        let exact = (numbers::has_inexact(&user) || numbers::has_inexact(&context))
+            .then(|| (user.clone(), context.clone()));
         let (reply, mut answer) = oneshot::channel();
         let ticket = Arc::new(Ticket::new(reply));
         let job = Job {
@@ -231,7 +236,14 @@ impl RulesEngine {
             let due = ticket.started().unwrap_or(now) + pool.limit();
             let wait = due.max(now + RECHECK);
             match tokio::time::timeout_at(wait.into(), &mut answer).await {
-                Ok(result) => return result.unwrap_or(Err(RuleFailure::Busy)),
+                Ok(result) => {
+                    let mut result = result.unwrap_or(Err(RuleFailure::Busy));
+                    if let (Ok(out), Some((user, context))) = (&mut result, &exact) {
+                        numbers::restore_exact(user, &mut out.user);
+                        numbers::restore_exact(context, &mut out.context);
+                    }
+                    return result;
+                }
                 Err(_) => pool.watchdog(),
             }
         }

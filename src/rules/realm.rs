@@ -103,6 +103,7 @@ fn install_prelude<'js>(ctx: &Ctx<'js>, plan: &Blueprint<'_>) -> rquickjs::Resul
     host.set("log", Function::new(ctx.clone(), log)?)?;
     let is_proxy = |value: Value<'_>| value.is_proxy();
     host.set("isProxy", Function::new(ctx.clone(), is_proxy)?)?;
+    host.set("random", Function::new(ctx.clone(), host_random)?)?;
     let settled = Rc::clone(plan.shared);
     let settle = move |_index: i32| settled.settled.set(true);
     host.set("settled", Function::new(ctx.clone(), settle)?)?;
@@ -174,6 +175,15 @@ fn compile<'js>(ctx: &Ctx<'js>, rule: &RuleSource) -> Result<Function<'js>, Rule
     Ok(function)
 }
 
+/// A uniform double in [0, 1) from the operating system: 53 random bits.
+fn host_random() -> f64 {
+    let mut bytes = [0u8; 8];
+    if aws_lc_rs::rand::fill(&mut bytes).is_err() {
+        return 0.0;
+    }
+    (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
+}
+
 /// Writes a rule's console output, or a second callback, to the server log. Returns
 /// whether the request may log more console output (within [`CONSOLE_BUDGET_BYTES`]).
 fn host_log(shared: &Shared, names: &[String], kind: &str, index: i32, text: &str) -> bool {
@@ -195,7 +205,7 @@ fn host_log(shared: &Shared, names: &[String], kind: &str, index: i32, text: &st
         floor_char_boundary(text, left)
     };
     if cut > 0 || fits {
-        let text = escape_controls(&text[..cut]);
+        let text = escape_controls(text.get(..cut).unwrap_or_default());
         tracing::debug!(target: TRACING_TARGET, rule, console = kind, "{text}");
     }
     if fits {

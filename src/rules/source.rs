@@ -31,15 +31,15 @@ pub(crate) fn line_in_stack(stack: &str, file: &str) -> Option<u32> {
     stack.lines().find_map(|frame| {
         frame.match_indices(file).find_map(|(at, _)| {
             // The name must be the whole file name, not the end of a longer one.
-            let before = frame[..at].chars().next_back();
+            let before = frame.get(..at)?.chars().next_back();
             if !before.is_some_and(|c| c == '(' || c.is_whitespace()) {
                 return None;
             }
-            let rest = frame[at + file.len()..].strip_prefix(':')?;
+            let rest = frame.get(at + file.len()..)?.strip_prefix(':')?;
             let end = rest
                 .find(|c: char| !c.is_ascii_digit())
                 .unwrap_or(rest.len());
-            rest[..end].parse().ok()
+            rest.get(..end)?.parse().ok()
         })
     })
 }
@@ -68,10 +68,10 @@ fn skip_comments(mut text: &str) -> &str {
     loop {
         text = text.trim_start();
         if let Some(line) = text.strip_prefix("//") {
-            text = line.find('\n').map_or("", |end| &line[end..]);
+            text = line.split_once('\n').map_or("", |(_, next)| next);
         } else if let Some(block) = text.strip_prefix("/*") {
-            match block.find("*/") {
-                Some(end) => text = &block[end + 2..],
+            match block.split_once("*/") {
+                Some((_, next)) => text = next,
                 None => return text,
             }
         } else {

@@ -94,6 +94,7 @@ fn unauthorized_message(result: Result<RulesOutput, RuleFailure>) -> String {
     }
 }
 
+mod engine_state;
 mod failures;
 mod hardening;
 mod isolation;

@@ -1,0 +1,103 @@
+//! Numbers JavaScript cannot hold exactly. The rules see the user and context through
+//! JSON and JavaScript numbers (doubles), so an integer claim beyond 2^53 comes back
+//! rounded: tenants 9007199254740992 and 9007199254740993 would look the same afterwards.
+//! A value no rule changed keeps its exact original: where the output holds exactly what
+//! the engine makes of the input's number, the input's number is put back.
+
+use serde_json::{Map, Number, Value};
+
+/// Whether `value` holds a number that a JavaScript number cannot represent exactly, so
+/// that the input must be kept to put it back afterwards.
+pub(super) fn has_inexact(value: &Map<String, Value>) -> bool {
+    value.values().any(inexact_within)
+}
+
+fn inexact_within(value: &Value) -> bool {
+    match value {
+        Value::Number(n) => as_engine_number(n).is_some_and(|seen| &seen != n),
+        Value::Array(items) => items.iter().any(inexact_within),
+        Value::Object(map) => map.values().any(inexact_within),
+        _ => false,
+    }
+}
+
+/// The number as it comes back from the engine: a double, printed by `JSON.stringify`
+/// and read again.
+fn as_engine_number(n: &Number) -> Option<Number> {
+    let double = n.as_f64()?;
+    let text = serde_json::to_string(&Value::from(double)).ok()?;
+    // `JSON.stringify` writes integral doubles without a fraction.
+    let text = text.strip_suffix(".0").unwrap_or(&text);
+    serde_json::from_str::<Number>(text).ok()
+}
+
+/// Puts back every number of `before` that `after` holds, at the same place, exactly as
+/// the engine made it: the value went through unchanged.
+pub(super) fn restore_exact(before: &Map<String, Value>, after: &mut Map<String, Value>) {
+    for (key, original) in before {
+        if let Some(now) = after.get_mut(key) {
+            restore_value(original, now);
+        }
+    }
+}
+
+fn restore_value(original: &Value, now: &mut Value) {
+    match (original, now) {
+        (Value::Number(exact), Value::Number(seen))
+            if as_engine_number(exact).is_some_and(|rounded| &rounded == seen) =>
+        {
+            *seen = exact.clone();
+        }
+        (Value::Array(was), Value::Array(is)) if was.len() == is.len() => {
+            for (a, b) in was.iter().zip(is.iter_mut()) {
+                restore_value(a, b);
+            }
+        }
+        (Value::Object(was), Value::Object(is)) => restore_exact(was, is),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn object(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        }
+    }
+
+    #[test]
+    fn only_integers_beyond_doubles_are_inexact() {
+        assert!(!has_inexact(&object(
+            json!({"a": 1, "b": 9007199254740992_u64, "c": 0.1})
+        )));
+        assert!(has_inexact(&object(json!({"a": 9007199254740993_u64}))));
+        assert!(has_inexact(&object(
+            json!({"a": [{"b": -9007199254740993_i64}]})
+        )));
+    }
+
+    #[test]
+    fn unchanged_numbers_are_put_back_and_changed_ones_left() {
+        let before = object(json!({
+            "tenant": 9007199254740993_u64,
+            "nested": {"ids": [9007199254740995_u64, 1]},
+            "changed": 9007199254740993_u64,
+        }));
+        let mut after = object(json!({
+            "tenant": 9007199254740992_u64,
+            "nested": {"ids": [9007199254740996_u64, 1]},
+            "changed": 5,
+            "added": 9007199254740992_u64,
+        }));
+        restore_exact(&before, &mut after);
+        assert_eq!(after["tenant"], json!(9007199254740993_u64));
+        assert_eq!(after["nested"]["ids"][0], json!(9007199254740995_u64));
+        assert_eq!(after["changed"], json!(5));
+        assert_eq!(after["added"], json!(9007199254740992_u64));
+    }
+}
