@@ -144,6 +144,7 @@ fn ops_event(request_id: String) -> delegation_server::ops::DelegationEvent {
         status: 200,
         outcome: "ok",
         latency: Duration::from_millis(40),
+        endpoint: "",
     }
 }
 

@@ -140,9 +140,18 @@ impl App {
         };
         let oidc = match same(|a, b| a.oidc_issuer == b.oidc_issuer) {
             Some(p) => p.oidc.clone(),
-            None => match &settings.oidc_issuer {
-                Some(s) => Some(Arc::new(crate::issuer::OidcIssuer::new(s)?)),
-                None => None,
+            None => match (
+                &settings.oidc_issuer,
+                previous.and_then(|p| p.oidc.as_deref()),
+            ) {
+                (Some(s), Some(before)) => Some(Arc::new(crate::issuer::OidcIssuer::after_reload(
+                    s,
+                    before,
+                    clock.now(),
+                    longest_own_token(previous.map(|p| &p.settings)),
+                )?)),
+                (Some(s), None) => Some(Arc::new(crate::issuer::OidcIssuer::new(s)?)),
+                (None, _) => None,
             },
         };
         let limiter = match same(|a, b| a.limits == b.limits && a.state == b.state) {
@@ -194,6 +203,19 @@ impl App {
             clock,
         }))
     }
+}
+
+/// The longest lifetime of a token the own issuer may have signed under `settings`: the
+/// longest `[clients.app]` lifetime, or a web identity token's.
+fn longest_own_token(settings: Option<&Settings>) -> std::time::Duration {
+    let seconds = crate::issuer::WEB_IDENTITY_TOKEN_SECONDS.unsigned_abs();
+    let web_identity = std::time::Duration::from_secs(seconds);
+    let apps = settings
+        .into_iter()
+        .flat_map(|s| s.clients.values())
+        .filter_map(|c| c.app.as_ref())
+        .map(|app| std::time::Duration::from_secs(app.lifetime_in_seconds.into()));
+    apps.fold(web_identity, std::time::Duration::max)
 }
 
 fn verifier(

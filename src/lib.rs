@@ -2,6 +2,10 @@
 //! for AWS. Verifies an OIDC id_token, signs a SAML 2.0 Response and exchanges it with STS
 //! `AssumeRoleWithSAML` for temporary credentials.
 
+// Slicing a `str` by byte offsets panics off a character boundary: user and configuration
+// text is never sliced (use `get`, `split_at_checked` or byte comparisons instead).
+#![deny(clippy::string_slice)]
+
 pub mod app;
 pub mod cache;
 pub mod cli;

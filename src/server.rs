@@ -18,6 +18,8 @@ pub struct Server {
     config_path: Option<PathBuf>,
     pub started: Instant,
     clock: Arc<dyn Clock>,
+    /// Failed admin tokens by address, kept across reloads.
+    pub admin_guard: crate::http::admin::AdminGuard,
 }
 
 /// Why a reload kept the old settings.
@@ -29,6 +31,13 @@ pub enum ReloadError {
     Config(#[from] config::ConfigError),
     #[error("{0}")]
     Startup(#[from] StartupError),
+    /// Turning TLS on or off would change what the open listener speaks: never done live.
+    #[error(
+        "`[server.tls]` was {0}; whether the listener uses TLS changes only at a restart, so the running settings stay"
+    )]
+    TlsChanged(&'static str),
+    #[error("the reload panicked (location in the log line before)")]
+    Panicked,
 }
 
 impl Server {
@@ -46,6 +55,7 @@ impl Server {
             config_path,
             started: Instant::now(),
             clock,
+            admin_guard: Default::default(),
         }))
     }
 
@@ -58,8 +68,12 @@ impl Server {
     /// Reads the configuration file again and, when it is valid in full (settings, keys,
     /// rules), switches to it; otherwise the running settings stay. Components whose
     /// settings did not change are kept. Counted in `config_reloads_total`.
+    /// A panic while reloading is caught, logged without its message and counted as an
+    /// error like any other failed reload.
     pub fn reload(&self) -> Result<(), ReloadError> {
-        let result = self.try_reload();
+        let attempt = std::panic::AssertUnwindSafe(|| self.try_reload());
+        let result = crate::telemetry::redacting_panics(|| std::panic::catch_unwind(attempt))
+            .unwrap_or(Err(ReloadError::Panicked));
         self.metrics.config_reload(result.is_ok());
         match &result {
             Ok(()) => tracing::info!("configuration reloaded"),
@@ -80,18 +94,24 @@ impl Server {
                 settings.server.listen != current.settings.server.listen,
             ),
             (
-                "server.metrics_listen",
-                settings.server.metrics_listen != current.settings.server.metrics_listen,
+                "server.management_listen",
+                settings.server.management_listen != current.settings.server.management_listen,
             ),
             (
                 "server.metrics",
                 settings.server.metrics != current.settings.server.metrics,
             ),
-            (
-                "server.tls",
-                settings.server.tls.is_some() != current.settings.server.tls.is_some(),
-            ),
         ];
+        // A listener that speaks TLS never starts answering in plain text (nor the other
+        // way round): such a reload is refused as a whole.
+        match (
+            current.settings.server.tls.is_some(),
+            settings.server.tls.is_some(),
+        ) {
+            (true, false) => return Err(ReloadError::TlsChanged("removed")),
+            (false, true) => return Err(ReloadError::TlsChanged("added")),
+            _ => {}
+        }
         for (key, changed) in unchangeable {
             if changed {
                 tracing::warn!(

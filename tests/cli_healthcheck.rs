@@ -86,6 +86,8 @@ fn start_server(config: &Path, port: u16) -> Server {
         .arg("serve")
         .env("DELEGATION_CONFIG", config)
         .env("DELEGATION_SERVER__LISTEN", format!("127.0.0.1:{port}"))
+        // Servers of parallel tests must not share the default management port.
+        .env("DELEGATION_SERVER__MANAGEMENT_LISTEN", "127.0.0.1:0")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

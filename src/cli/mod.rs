@@ -195,7 +195,7 @@ async fn serve(path: &Path) -> Result<(), String> {
     tracing::info!(
         addr = %app.settings.server.listen,
         tls = app.tls.is_some(),
-        metrics = ?app.settings.server.metrics_listen,
+        management = %app.settings.server.management_listen,
         clients = app.settings.clients.len(),
         "listening"
     );

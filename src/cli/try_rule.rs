@@ -55,10 +55,11 @@ pub async fn try_rule(
     };
     let caller = req.caller(clients).map_err(fail)?;
     let target = req.target(caller, clients).map_err(fail)?;
-    let prefill =
-        AwsPrefill::new(req.aws_defaults(target).map_err(fail)?, &req, &claims).map_err(fail)?;
     let subject =
         Subject::from_claims(&claims).map_err(|e| format!("{}: {e}", user_file.display()))?;
+    let claims = delegation::user_from_claims(claims, &subject.to_string());
+    let prefill =
+        AwsPrefill::new(req.aws_defaults(target).map_err(fail)?, &req, &claims).map_err(fail)?;
     let parties = Parties { caller, target };
     let verified = VerifiedUser { subject, claims };
     let mut event = crate::ops::DelegationEvent::default();

@@ -83,6 +83,8 @@ pub struct ServerSettings {
     pub max_header_bytes: usize,
     pub max_token_bytes: usize,
     pub request_timeout: Duration,
+    /// Longest wait for a `/delegation` body, before anything else is done for it.
+    pub body_read_timeout: Duration,
     /// Origins allowed for every client, in addition to each client's own.
     pub cors_origins: Vec<String>,
     pub json_logs: bool,
@@ -94,11 +96,16 @@ pub struct ServerSettings {
     pub keep_alive: bool,
     /// Connections served at once; more wait in the listen queue.
     pub max_connections: usize,
-    /// Delegations served at once; more get 503.
+    /// Connections one client address may hold open at once; 0: no limit.
+    pub max_connections_per_address: usize,
+    /// Delegations served at once, counted from the id_token's verification; more get 503.
     pub max_in_flight: usize,
-    /// Whether `GET /metrics` is served, and on which listener (`None`: the main one).
+    /// Whether `GET /metrics` is served (on the management listener).
     pub metrics: bool,
-    pub metrics_listen: Option<SocketAddr>,
+    /// The management listener: `/metrics` and `/delegation/explain`, never on `listen`.
+    pub management_listen: SocketAddr,
+    /// Keys written under an old name, for a deprecation warning.
+    pub deprecated_keys: Vec<&'static str>,
     /// How long after start `/readyz` waits for every issuer's keys before it reports
     /// ready without them.
     pub readiness_grace: Duration,

@@ -7,6 +7,11 @@ use super::Settings;
 /// Every warning about `settings`, each naming the clients concerned.
 pub fn warnings(settings: &Settings) -> Vec<String> {
     let mut out = Vec::new();
+    for key in &settings.server.deprecated_keys {
+        out.push(format!(
+            "`{key}` is an old name: write `server.management_listen` (it also serves POST /delegation/explain)"
+        ));
+    }
     for target in settings.clients.values() {
         for caller in &target.allowed_callers {
             let Some(client) = settings.clients.get(caller) else {

@@ -84,6 +84,7 @@ async fn steps(
     let claims = verified?;
     let subject =
         Subject::from_claims(&claims).map_err(|e| ApiError::InvalidGrant(e.to_string()))?;
+    let claims = super::context::user_from_claims(claims, &subject.to_string());
     let target = req.target(caller, clients)?;
     if req.api_type == super::ApiType::App {
         return Err(ApiError::InvalidRequest(

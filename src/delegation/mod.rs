@@ -17,6 +17,7 @@ use serde_json::{Map, Value};
 pub use app_token::AppToken;
 pub use aws::{AwsPrefill, ResolvedAws};
 pub use choice::{Choice, Chooser};
+pub use context::user_from_claims;
 pub use explain::explain;
 pub use request::{ApiType, DelegationRequest, Params, RequestInfo};
 pub use session::Session;
@@ -92,6 +93,14 @@ pub async fn delegate(
         .verifier
         .verify(&req.id_token, &expected, now.unix_timestamp())
         .await?;
+    // Only a verified caller takes one of the `max_in_flight` places, and keeps it until
+    // the flow ends: unauthenticated clients, however many and however slow, cannot.
+    let _permit = Arc::clone(&app.in_flight)
+        .try_acquire_owned()
+        .map_err(|_| ApiError::Unavailable {
+            description: "the server is at its limit of delegations in flight; retry".into(),
+            retry_after: std::time::Duration::from_secs(1),
+        })?;
     event.issuer = Some(caller.issuer.clone());
     let subject =
         Subject::from_claims(&claims).map_err(|e| ApiError::InvalidGrant(e.to_string()))?;
@@ -111,6 +120,9 @@ pub async fn delegate(
             .await
             .map(Issued::App);
     }
+    // Role rules read the user the JavaScript rules see: `user_id` is `sub`, and claims
+    // only the server sets (`awsrole`, `rolesessionname`) are not taken from the token.
+    let claims = context::user_from_claims(claims, &subject.to_string());
     let prefill = AwsPrefill::new(req.aws_defaults(target)?, req, &claims).inspect_err(|e| {
         if matches!(e, ApiError::Unauthorized(_)) {
             event.decided_by = Some("role_rules".to_owned());

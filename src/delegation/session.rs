@@ -131,7 +131,7 @@ fn merge_rule_tags(
 /// AWS's rules for `SourceIdentity`: 2–64 characters of `[A-Za-z0-9_+=,.@-]`, not
 /// starting with `aws:`.
 fn source_identity_problem(text: &str) -> Option<&'static str> {
-    if text.len() >= 4 && text[..4].eq_ignore_ascii_case("aws:") {
+    if crate::domain::starts_with_ignore_ascii_case(text, "aws:") {
         Some("must not start with \"aws:\"")
     } else if !(2..=64).contains(&text.len()) || !text.chars().all(is_session_name_char) {
         Some("must be 2 to 64 characters from [A-Za-z0-9_+=,.@-]")

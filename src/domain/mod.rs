@@ -12,4 +12,4 @@ mod text;
 pub use arn::{ArnError, PrincipalArn, RoleArn};
 pub use region::{Partition, Region, RegionError};
 pub use subject::{Subject, SubjectError};
-pub use text::{is_xml_char, is_xml_text, truncate};
+pub use text::{is_xml_char, is_xml_text, starts_with_ignore_ascii_case, truncate};

@@ -18,7 +18,7 @@ pub enum ClaimTest {
     Equals(String),
     /// The claim is an array holding this text, or a string holding it as a substring.
     Contains(String),
-    /// The claim (or an item of it) matches this regex.
+    /// The claim (or an item of it) matches this regex as a whole (it is anchored).
     Matches(Regex),
 }
 
@@ -34,9 +34,15 @@ pub struct RoleRule {
 }
 
 impl ClaimTest {
-    /// Compiles `pattern` for `matches`, bounded in size.
+    /// Compiles `pattern` for `matches`, bounded in size. The pattern must match the
+    /// whole text (item): `admin` does not match `not-admin`, as a group name would not.
     pub fn regex(pattern: &str) -> Result<Self, String> {
+        // Checked alone first, so an error points into the pattern as written.
         RegexBuilder::new(pattern)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .build()
+            .map_err(|e| e.to_string())?;
+        RegexBuilder::new(&format!("^(?:{pattern})$"))
             .size_limit(REGEX_SIZE_LIMIT)
             .build()
             .map(Self::Matches)
@@ -113,6 +119,21 @@ mod tests {
         assert!(re.matches(&user(json!(["ops", "eng-backend"]))));
         assert!(!re.matches(&user(json!(["ops"]))));
         assert!(re.matches(&user(json!("eng-7"))));
+    }
+
+    #[test]
+    fn matches_is_a_full_match_of_each_item() {
+        let re = rule(ClaimTest::regex("admin").unwrap());
+        assert!(re.matches(&user(json!(["staff", "admin"]))));
+        assert!(!re.matches(&user(json!(["not-admin"]))), "unanchored match");
+        assert!(!re.matches(&user(json!("admins"))));
+        assert!(!re.matches(&user(json!("team-admin-x"))));
+        let alternatives = rule(ClaimTest::regex("eng|ops").unwrap());
+        assert!(alternatives.matches(&user(json!("ops"))));
+        assert!(
+            !alternatives.matches(&user(json!("engops"))),
+            "the anchors hold every branch"
+        );
     }
 
     #[test]

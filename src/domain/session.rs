@@ -34,7 +34,7 @@ pub fn tag_key_problem(key: &str) -> Option<&'static str> {
         Some("must be 1 to 128 characters")
     } else if !is_tag_text(key) {
         Some("may hold only letters, spaces, numbers and _ . : / = + - @")
-    } else if key.len() >= 4 && key[..4].eq_ignore_ascii_case("aws:") {
+    } else if super::starts_with_ignore_ascii_case(key, "aws:") {
         Some("must not start with \"aws:\"")
     } else {
         None
@@ -163,16 +163,15 @@ fn collect_placeholders(value: &Value, names: &mut Vec<String>) -> Result<(), St
     match value {
         Value::String(text) => {
             let mut rest = text.as_str();
-            while let Some(at) = rest.find(OPEN) {
-                let after = &rest[at + OPEN.len()..];
-                let end = after
-                    .find('}')
+            while let Some((_, after)) = rest.split_once(OPEN) {
+                let (name, next) = after
+                    .split_once('}')
                     .ok_or_else(|| format!("has an unclosed placeholder in `{text}`"))?;
-                if after[..end].is_empty() {
+                if name.is_empty() {
                     return Err("has an empty ${claims.} placeholder".into());
                 }
-                names.push(after[..end].to_owned());
-                rest = &after[end + 1..];
+                names.push(name.to_owned());
+                rest = next;
             }
             Ok(())
         }
@@ -198,13 +197,12 @@ fn substitute(
         Value::String(text) if text.contains(OPEN) => {
             let mut out = String::with_capacity(text.len());
             let mut rest = text.as_str();
-            while let Some(at) = rest.find(OPEN) {
-                out.push_str(&rest[..at]);
-                let after = &rest[at + OPEN.len()..];
+            while let Some((before, after)) = rest.split_once(OPEN) {
+                out.push_str(before);
                 // Placeholders were checked at load: each is closed.
-                let end = after.find('}').unwrap_or(after.len());
-                out.push_str(&value_of(&after[..end])?);
-                rest = after.get(end + 1..).unwrap_or("");
+                let (name, next) = after.split_once('}').unwrap_or((after, ""));
+                out.push_str(&value_of(name)?);
+                rest = next;
             }
             out.push_str(rest);
             Value::String(out)

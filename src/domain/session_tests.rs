@@ -77,6 +77,10 @@ fn tag_rules_follow_aws() {
     assert!(tag_key_problem("").is_some());
     assert!(tag_key_problem("aws:x").is_some());
     assert!(tag_key_problem("bad!").is_some());
+    // Multi-byte characters within the first four bytes once panicked the `aws:` check.
+    assert_eq!(tag_key_problem("abcé"), None);
+    assert_eq!(tag_key_problem("é"), None);
+    assert!(tag_key_problem("AWS:é").is_some());
     assert_eq!(tag_value_problem(""), None);
     assert!(tag_value_problem("a\nb").is_some());
     assert_eq!(tag_value_of(&json!(["a", "b", 3])), Some("a:b:3".into()));

@@ -11,6 +11,14 @@ pub fn truncate(text: &str) -> String {
     cut
 }
 
+/// Whether `text` starts with `prefix`, ASCII letters compared without case. Compares
+/// bytes, so text with multi-byte characters anywhere is safe (no slicing of a `str`).
+pub fn starts_with_ignore_ascii_case(text: &str, prefix: &str) -> bool {
+    text.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
+}
+
 /// Whether XML 1.0 (`Char` production) allows `c` in a document.
 ///
 /// Rust `char`s are never surrogates, so only the C0 controls and the two non-characters

@@ -36,13 +36,11 @@ pub async fn handle(
         remote_addr: info.ip.clone(),
         ..DelegationEvent::default()
     };
-    let result = match Arc::clone(&app.in_flight).try_acquire_owned() {
-        Ok(_permit) => run(&app, info, &headers, body, &mut event).await,
-        Err(_) => Err(ApiError::Unavailable {
-            description: "the server is at its limit of delegations in flight; retry".into(),
-            retry_after: Duration::from_secs(1),
-        }),
-    };
+    // The in-flight permit is taken inside the flow, once the id_token is verified: a
+    // client without a valid token cannot hold one (see `delegation::delegate`).
+    let result = super::panics::catch_panics(run(&app, info, &headers, body, &mut event))
+        .await
+        .unwrap_or_else(|panicked| Err(panicked.into()));
     let result = match result {
         Ok(issued) => audit_issued(&app, &mut event, &issued, started)
             .await
@@ -183,14 +181,14 @@ async fn run(
     if declared.is_some_and(|len| len > limit as u64) {
         return Err(ApiError::PayloadTooLarge(limit));
     }
-    // The deadline covers reading the body too, so a client trickling bytes cannot hold a
-    // request open for longer than any other.
-    let timeout = app.settings.server.request_timeout;
-    let deadline = tokio::time::Instant::now() + timeout;
-    let bytes = tokio::time::timeout_at(deadline, axum::body::to_bytes(body, limit))
+    // The body has a short deadline of its own, and nothing is held for the request while
+    // it arrives: a client trickling bytes costs a connection, no delegation slot.
+    let body_deadline = tokio::time::Instant::now() + app.settings.server.body_read_timeout;
+    let bytes = tokio::time::timeout_at(body_deadline, axum::body::to_bytes(body, limit))
         .await
         .map_err(|_| ApiError::InvalidRequest("the request body did not arrive in time".into()))?
         .map_err(|e| body::read_error(e, limit))?;
+    let deadline = tokio::time::Instant::now() + app.settings.server.request_timeout;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());

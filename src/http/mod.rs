@@ -1,11 +1,13 @@
 //! HTTP routes. `router` is the whole application, so tests can drive it directly.
 
+pub mod admin;
 pub mod body;
 mod cors;
 mod delegation;
 mod explain;
 mod health;
 mod metadata;
+pub mod panics;
 mod well_known;
 
 use std::sync::Arc;
@@ -19,14 +21,13 @@ use crate::error::ApiError;
 use crate::ops::{metrics, request_id};
 use crate::server::Server;
 
+/// The public listener: `/delegation`, the metadata and discovery documents, health.
 pub fn router(server: Arc<Server>) -> Router {
-    let settings = &server.app().settings.server;
-    let mut router = Router::new()
+    Router::new()
         .route(
             "/delegation",
             post(delegation::handle).options(cors::preflight),
         )
-        .route("/delegation/explain", post(explain::handle))
         .route("/samlp/metadata", get(metadata::default_issuer))
         .route("/samlp/metadata/{client_id}", get(metadata::for_client))
         .route(
@@ -35,25 +36,31 @@ pub fn router(server: Arc<Server>) -> Router {
         )
         .route("/.well-known/jwks.json", get(well_known::jwks))
         .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz));
-    if settings.metrics && settings.metrics_listen.is_none() {
-        router = router.route("/metrics", get(serve_metrics));
-    }
-    router
+        .route("/readyz", get(health::readyz))
         .fallback(|| async { ApiError::NotFound })
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&server),
             cors::allow_known_origins,
         ))
+        .layer(axum::middleware::from_fn(panics::answer_panics))
         .layer(axum::middleware::from_fn(request_id::assign))
         .with_state(server)
 }
 
-/// The router of a separate metrics listener (`server.metrics_listen`).
-pub fn metrics_router(server: Arc<Server>) -> Router {
-    Router::new()
-        .route("/metrics", get(serve_metrics))
+/// The management listener (`server.management_listen`): `/metrics` (unless
+/// `server.metrics = false`) and `POST /delegation/explain` (with `[admin]`), plus health.
+/// Nothing here is served on the public listener.
+pub fn management_router(server: Arc<Server>) -> Router {
+    let mut router = Router::new()
+        .route("/delegation/explain", post(explain::handle))
+        .route("/healthz", get(health::healthz));
+    if server.app().settings.server.metrics {
+        router = router.route("/metrics", get(serve_metrics));
+    }
+    router
         .fallback(|| async { ApiError::NotFound })
+        .layer(axum::middleware::from_fn(panics::answer_panics))
+        .layer(axum::middleware::from_fn(request_id::assign))
         .with_state(server)
 }
 

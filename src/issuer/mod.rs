@@ -5,7 +5,8 @@
 //! Keys are RSA (2048 bits or more, RS256) or EC P-256 (ES256), in PEM. Each key's `kid` is
 //! its RFC 7638 thumbprint, so a key keeps its `kid` wherever it is loaded. Tokens are signed
 //! with the current key; the JWKS publishes the next one as well, so tokens signed with it
-//! verify everywhere as soon as it is promoted.
+//! verify everywhere as soon as it is promoted, and retired ones, so tokens signed before a
+//! rotation verify until they expire.
 
 mod keys;
 mod token;
@@ -15,12 +16,14 @@ use std::sync::Arc;
 use jsonwebtoken::Algorithm;
 use serde::Serialize;
 use serde_json::json;
+use time::OffsetDateTime;
 
 use keys::IssuerKey;
 pub use keys::{IssuerKeyError, generate_rsa_key};
 pub use token::{
     AppTokenClaims, MAX_WEB_IDENTITY_TOKEN_CHARS, SOURCE_IDENTITY_CLAIM, TAGS_CLAIM,
-    WEB_IDENTITY_DEFAULT_AUDIENCE, WebIdentityClaims, new_jti, reserved_claim_problem,
+    WEB_IDENTITY_DEFAULT_AUDIENCE, WEB_IDENTITY_TOKEN_SECONDS, WebIdentityClaims, new_jti,
+    reserved_claim_problem,
 };
 
 /// How long clients (and IAM) may keep the JWKS and discovery documents.
@@ -33,12 +36,19 @@ pub struct OidcIssuerSettings {
     pub url: String,
     pub signing_key_pem: crate::config::Secret<String>,
     pub next_signing_key_pem: Option<crate::config::Secret<String>>,
+    /// Keys that signed tokens which may still be valid: published, never used to sign.
+    pub retired_signing_key_pems: Vec<crate::config::Secret<String>>,
 }
 
 pub struct OidcIssuer {
     url: String,
-    current: IssuerKey,
-    next: Option<IssuerKey>,
+    current: Arc<IssuerKey>,
+    next: Option<Arc<IssuerKey>>,
+    /// Retired keys from the configuration.
+    retired: Vec<Arc<IssuerKey>>,
+    /// Keys a reload stopped signing with, published until the tokens they signed have
+    /// expired (kept in memory: across a restart, list them in `retired_signing_keys`).
+    kept: Vec<(Arc<IssuerKey>, OffsetDateTime)>,
     jwks: Arc<str>,
     discovery: Arc<str>,
 }
@@ -54,6 +64,33 @@ impl std::fmt::Debug for OidcIssuer {
 
 impl OidcIssuer {
     pub fn new(settings: &OidcIssuerSettings) -> Result<Self, IssuerKeyError> {
+        Self::build(settings, Vec::new())
+    }
+
+    /// The issuer a reload makes: as [`OidcIssuer::new`], and every key `previous` signed
+    /// with (or kept) that the new settings no longer publish stays published until
+    /// `longest_token` after `now`, so the tokens it signed keep verifying.
+    pub fn after_reload(
+        settings: &OidcIssuerSettings,
+        previous: &OidcIssuer,
+        now: OffsetDateTime,
+        longest_token: std::time::Duration,
+    ) -> Result<Self, IssuerKeyError> {
+        let until = now + longest_token;
+        let mut kept: Vec<(Arc<IssuerKey>, OffsetDateTime)> = previous
+            .kept
+            .iter()
+            .filter(|(_, until)| *until > now)
+            .cloned()
+            .collect();
+        kept.push((Arc::clone(&previous.current), until));
+        Self::build(settings, kept)
+    }
+
+    fn build(
+        settings: &OidcIssuerSettings,
+        mut kept: Vec<(Arc<IssuerKey>, OffsetDateTime)>,
+    ) -> Result<Self, IssuerKeyError> {
         let current = IssuerKey::from_pem(settings.signing_key_pem.expose(), "signing_key")?;
         let next = match &settings.next_signing_key_pem {
             Some(pem) => Some(IssuerKey::from_pem(pem.expose(), "next_signing_key")?),
@@ -62,11 +99,40 @@ impl OidcIssuer {
         if next.as_ref().is_some_and(|n| n.kid == current.kid) {
             return Err(IssuerKeyError::SameKey);
         }
+        let mut retired: Vec<Arc<IssuerKey>> = Vec::new();
+        for pem in &settings.retired_signing_key_pems {
+            let key = IssuerKey::from_pem(pem.expose(), "retired_signing_keys")?;
+            let known = std::iter::once(&current)
+                .chain(next.as_ref())
+                .chain(retired.iter().map(|k| k.as_ref()))
+                .any(|k| k.kid == key.kid);
+            if !known {
+                retired.push(Arc::new(key));
+            }
+        }
+        let (current, next) = (Arc::new(current), next.map(Arc::new));
+        let listed = |kid: &str| {
+            std::iter::once(&current)
+                .chain(next.as_ref())
+                .chain(&retired)
+                .any(|k| k.kid == kid)
+        };
+        kept.retain(|(key, _)| !listed(&key.kid));
+        kept.dedup_by(|a, b| a.0.kid == b.0.kid);
         let url = settings.url.clone();
-        let keys: Vec<&IssuerKey> = std::iter::once(&current).chain(next.as_ref()).collect();
+        let keys: Vec<&IssuerKey> = std::iter::once(&current)
+            .chain(next.as_ref())
+            .chain(&retired)
+            .chain(kept.iter().map(|(k, _)| k))
+            .map(|k| k.as_ref())
+            .collect();
         let jwks = json!({ "keys": keys.iter().map(|k| &k.public).collect::<Vec<_>>() });
-        let mut algorithms: Vec<&str> = keys.iter().map(|k| k.alg_name()).collect();
-        algorithms.dedup();
+        let mut algorithms: Vec<&str> = Vec::new();
+        for alg in keys.iter().map(|k| k.alg_name()) {
+            if !algorithms.contains(&alg) {
+                algorithms.push(alg);
+            }
+        }
         let discovery = json!({
             "issuer": url,
             "jwks_uri": format!("{url}/.well-known/jwks.json"),
@@ -79,6 +145,8 @@ impl OidcIssuer {
             url,
             current,
             next,
+            retired,
+            kept,
             jwks: Arc::from(jwks.to_string()),
             discovery: Arc::from(discovery.to_string()),
         })
@@ -99,7 +167,17 @@ impl OidcIssuer {
         self.next.as_ref().map(|k| k.kid.as_str())
     }
 
-    /// `GET /.well-known/jwks.json`: the current key, then the next one.
+    /// The `kid`s published for verification only: retired keys, configured or kept
+    /// after a reload.
+    pub fn retired_kids(&self) -> Vec<&str> {
+        self.retired
+            .iter()
+            .chain(self.kept.iter().map(|(k, _)| k))
+            .map(|k| k.kid.as_str())
+            .collect()
+    }
+
+    /// `GET /.well-known/jwks.json`: the current key, the next one, then retired ones.
     pub fn jwks_json(&self) -> Arc<str> {
         Arc::clone(&self.jwks)
     }

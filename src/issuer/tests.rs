@@ -12,7 +12,72 @@ fn settings(key: &str, next: Option<&str>) -> OidcIssuerSettings {
         url: "https://delegation.example.com".into(),
         signing_key_pem: Secret::new(key.to_owned()),
         next_signing_key_pem: next.map(|n| Secret::new(n.to_owned())),
+        retired_signing_key_pems: Vec::new(),
     }
+}
+
+fn published_kids(issuer: &OidcIssuer) -> Vec<String> {
+    let jwks: jsonwebtoken::jwk::JwkSet = serde_json::from_str(&issuer.jwks_json()).unwrap();
+    jwks.keys
+        .iter()
+        .map(|k| k.common.key_id.clone().unwrap())
+        .collect()
+}
+
+#[test]
+fn a_key_rotated_out_by_a_reload_stays_published_until_its_tokens_expired() {
+    let (old, new) = (ec_key(), ec_key());
+    let before = OidcIssuer::new(&settings(&old, Some(&new))).unwrap();
+    let token = before
+        .sign(&json!({"sub": "u", "aud": "a", "exp": 4_000_000_000u64}))
+        .unwrap();
+    let old_kid = before.current_kid().to_owned();
+    // The promotion: the next key signs, and the old one is no longer configured at all.
+    let now = time::OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+    let lifetime = std::time::Duration::from_secs(36_000);
+    let after = OidcIssuer::after_reload(&settings(&new, None), &before, now, lifetime).unwrap();
+    assert_ne!(after.current_kid(), old_kid);
+    assert_eq!(after.retired_kids(), [old_kid.as_str()]);
+    assert!(published_kids(&after).contains(&old_kid));
+    // The old token still verifies against what is published.
+    let jwks: jsonwebtoken::jwk::JwkSet = serde_json::from_str(&after.jwks_json()).unwrap();
+    let key = DecodingKey::from_jwk(jwks.find(&old_kid).unwrap()).unwrap();
+    let mut validation = Validation::new(jsonwebtoken::Algorithm::ES256);
+    validation.set_audience(&["a"]);
+    assert!(decode::<Value>(&token, &key, &validation).is_ok());
+    // A reload before the tokens can have expired keeps it; one after drops it.
+    let soon = now + time::Duration::hours(9);
+    let kept = OidcIssuer::after_reload(&settings(&new, None), &after, soon, lifetime).unwrap();
+    assert!(published_kids(&kept).contains(&old_kid));
+    let late = now + time::Duration::hours(11);
+    let dropped = OidcIssuer::after_reload(&settings(&new, None), &kept, late, lifetime).unwrap();
+    assert!(
+        !published_kids(&dropped).contains(&old_kid),
+        "kept past its tokens' lifetime"
+    );
+}
+
+#[test]
+fn configured_retired_keys_are_published_and_never_sign() {
+    let (current, retired) = (ec_key(), ec_key());
+    let mut with_retired = settings(&current, None);
+    with_retired.retired_signing_key_pems =
+        vec![Secret::new(retired.clone()), Secret::new(current.clone())];
+    let issuer = OidcIssuer::new(&with_retired).unwrap();
+    let retired_kid = OidcIssuer::new(&settings(&retired, None))
+        .unwrap()
+        .current_kid()
+        .to_owned();
+    assert_eq!(
+        published_kids(&issuer),
+        [issuer.current_kid().to_owned(), retired_kid.clone()]
+    );
+    assert_eq!(issuer.retired_kids(), [retired_kid.as_str()]);
+    let token = issuer.sign(&json!({"sub": "u"})).unwrap();
+    assert_eq!(
+        decode_header(&token).unwrap().kid.as_deref(),
+        Some(issuer.current_kid())
+    );
 }
 
 fn ec_key() -> String {

@@ -49,6 +49,8 @@ pub struct DelegationEvent {
     /// `ok`, or the OAuth error code of the answer.
     pub outcome: &'static str,
     pub latency: Duration,
+    /// Set for records of other endpoints than `/delegation` (`explain`).
+    pub endpoint: &'static str,
 }
 
 impl DelegationEvent {
@@ -85,7 +87,12 @@ impl DelegationEvent {
             "latency_ms": u64::try_from(self.latency.as_millis()).unwrap_or(u64::MAX),
         });
         match record {
-            Value::Object(_) => record.to_string(),
+            Value::Object(mut fields) => {
+                if !self.endpoint.is_empty() {
+                    fields.insert("endpoint".into(), Value::from(self.endpoint));
+                }
+                Value::Object(fields).to_string()
+            }
             _ => String::new(),
         }
     }

@@ -121,7 +121,7 @@ pub fn build_signed_response(
     push_authn_statement(&mut out, &times);
     push_attribute_statement(&mut out, params.attributes);
     push_end(&mut out, "saml:Assertion");
-    let unsigned = &out[assertion_start..];
+    let unsigned = out.get(assertion_start..).unwrap_or_default();
 
     let signed_info = signed_info(&assertion_id, &digest_value(unsigned));
     let signature_value = signer

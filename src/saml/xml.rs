@@ -92,18 +92,24 @@ fn push_escaped(out: &mut String, text: &str, escape: impl Fn(u8) -> Option<&'st
                 }
             },
             0x00..=0x1F => (REPLACEMENT, 1),
-            0xEF if text[i..].starts_with(['\u{FFFE}', '\u{FFFF}']) => (REPLACEMENT, 3),
+            0xEF if bytes.get(i..).is_some_and(|rest| {
+                rest.starts_with(b"\xEF\xBF\xBE") || rest.starts_with(b"\xEF\xBF\xBF")
+            }) =>
+            {
+                (REPLACEMENT, 3)
+            }
             _ => {
                 i += 1;
                 continue;
             }
         };
-        out.push_str(&text[run..i]);
+        // `run` and `i` are at character starts: an ASCII byte or U+FFFE/U+FFFF's lead.
+        out.push_str(text.get(run..i).unwrap_or_default());
         out.push_str(written);
         i += len;
         run = i;
     }
-    out.push_str(&text[run..]);
+    out.push_str(text.get(run..).unwrap_or_default());
 }
 
 /// An attribute to write: an unprefixed name we chose, or `xmlns`/`xmlns:p`, and a value

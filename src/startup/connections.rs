@@ -17,6 +17,8 @@ use tokio::net::TcpListener;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tower::ServiceExt as _;
 
+use super::per_address::{PerAddress, Slot};
+
 /// Limits on connections, from `[server]`.
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectionLimits {
@@ -29,6 +31,9 @@ pub struct ConnectionLimits {
     pub keep_alive: bool,
     /// Connections open at once; at the cap, new ones wait in the listen queue.
     pub max_connections: usize,
+    /// Connections one peer address may hold open at once; more are closed as soon as
+    /// they are accepted. 0: no limit.
+    pub max_connections_per_address: usize,
 }
 
 /// The TLS configuration for the next connection (it may change on reload).
@@ -51,6 +56,7 @@ pub async fn accept_loop(
         .header_read_timeout(limits.header_read_timeout)
         .keep_alive(limits.keep_alive);
     let open = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let per_address = PerAddress::new(limits.max_connections_per_address);
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -71,7 +77,12 @@ pub async fn accept_loop(
             },
             () = &mut shutdown => break,
         };
+        let Some(slot) = per_address.take(peer.ip()) else {
+            tracing::debug!(%peer, "connection closed: its address holds max_connections_per_address already");
+            continue;
+        };
         let connection = Connection {
+            _slot: slot,
             http: http.clone(),
             watcher: graceful.watcher(),
             peer,
@@ -79,12 +90,17 @@ pub async fn accept_loop(
             handshake_timeout: limits.header_read_timeout,
             _permit: permit,
         };
-        match tls.as_ref().and_then(|source| source()) {
+        match tls.as_ref().map(|source| source()) {
             None => {
                 tokio::spawn(connection.serve(stream));
             }
-            Some(config) => {
+            Some(Some(config)) => {
                 tokio::spawn(connection.serve_tls(stream, config));
+            }
+            // A TLS listener whose configuration is gone closes the connection: it never
+            // answers in plain text.
+            Some(None) => {
+                tracing::error!(peer = %connection.peer, "no TLS configuration for a TLS listener; connection closed");
             }
         }
     }
@@ -94,6 +110,7 @@ pub async fn accept_loop(
 
 /// One accepted connection, holding its place under `max_connections` until it ends.
 struct Connection {
+    _slot: Option<Slot>,
     http: http1::Builder,
     watcher: Watcher,
     peer: SocketAddr,

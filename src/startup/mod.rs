@@ -1,6 +1,7 @@
 //! Binding and serving. Tests pass their own listener (port 0) and their own settings.
 
 mod connections;
+mod per_address;
 
 use std::sync::Arc;
 
@@ -11,11 +12,11 @@ pub use connections::{ConnectionLimits, TlsSource};
 use crate::http;
 use crate::server::Server;
 
-/// The sockets to serve on: the main listener, and the metrics one when
-/// `server.metrics_listen` is set.
+/// The sockets to serve on: the public listener, and the management one (`/metrics`,
+/// explain) unless it would serve nothing (metrics off and no `[admin]` token).
 pub struct Listeners {
     pub main: TcpListener,
-    pub metrics: Option<TcpListener>,
+    pub management: Option<TcpListener>,
 }
 
 impl Listeners {
@@ -28,11 +29,12 @@ impl Listeners {
                 .map_err(|e| format!("cannot listen on {addr}: {e}"))
         };
         let main = bind(settings.listen).await?;
-        let metrics = match (settings.metrics, settings.metrics_listen) {
-            (true, Some(addr)) => Some(bind(addr).await?),
-            _ => None,
+        let wanted = settings.metrics || server.app().settings.admin_token.is_some();
+        let management = match wanted {
+            true => Some(bind(settings.management_listen).await?),
+            false => None,
         };
-        Ok(Self { main, metrics })
+        Ok(Self { main, management })
     }
 }
 
@@ -51,14 +53,15 @@ pub async fn serve(
         header_read_timeout: s.header_read_timeout,
         keep_alive: s.keep_alive,
         max_connections: s.max_connections,
+        max_connections_per_address: s.max_connections_per_address,
     };
     let tls: Option<TlsSource> = app.tls.is_some().then(|| {
         let live = Arc::clone(&server);
         Arc::new(move || live.app().tls.clone()) as TlsSource
     });
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let metrics = listeners.metrics.map(|listener| {
-        let router = http::metrics_router(Arc::clone(&server));
+    let management = listeners.management.map(|listener| {
+        let router = http::management_router(Arc::clone(&server));
         let mut stopped = stopped.clone();
         tokio::spawn(connections::accept_loop(
             listener,
@@ -73,7 +76,7 @@ pub async fn serve(
     let router = http::router(Arc::clone(&server));
     connections::accept_loop(listeners.main, router, limits, tls, shutdown).await;
     let _ = stop.send(true);
-    if let Some(task) = metrics {
+    if let Some(task) = management {
         let _ = task.await;
     }
     Ok(())
@@ -90,7 +93,8 @@ pub fn reload_on_sighup(server: Arc<Server>) {
         };
         while hangups.recv().await.is_some() {
             tracing::info!("SIGHUP: reloading the configuration");
-            // The outcome is logged and counted by `reload` itself.
+            // The outcome is logged and counted by `reload` itself, even a panic: this
+            // task must outlive any reload, or later revocations would never apply.
             let _ = server.reload();
         }
     });

@@ -40,7 +40,9 @@ pub struct StateSettings {
     pub url: Secret<String>,
     /// The URL without its password, for logs.
     pub display_url: String,
-    /// The AES-256 key cache entries are sealed with; required when the cache is on.
+    /// The state key (`encryption_key_file`): cache entries are sealed with it, and the
+    /// names of Redis keys derived from users are HMACs under a key derived from it.
+    /// Validation requires it with `redis_url`.
     pub encryption_key: Option<Secret<[u8; 32]>>,
     /// PEM certificates that alone are trusted for `rediss://`; `None`: the system's store.
     pub ca_pem: Option<Vec<u8>>,
@@ -73,6 +75,8 @@ pub enum StateError {
 pub struct SharedState {
     conn: ConnectionManager,
     settings: StateSettings,
+    /// Makes the names of keys that come from users (see `key`).
+    names: aws_lc_rs::hmac::Key,
     sealer: Option<Sealer>,
     observer: Option<Arc<dyn StateObserver>>,
     down: AtomicBool,
@@ -85,6 +89,14 @@ impl std::fmt::Debug for SharedState {
             .field("url", &self.settings.display_url)
             .finish_non_exhaustive()
     }
+}
+
+/// The HMAC key Redis key names are made with, derived from the state key so that it
+/// differs from the sealing key.
+fn key_names(state_key: &[u8; 32]) -> aws_lc_rs::hmac::Key {
+    let derive = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, state_key);
+    let derived = aws_lc_rs::hmac::sign(&derive, b"delegation-server redis key names v1");
+    aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, derived.as_ref())
 }
 
 impl SharedState {
@@ -108,15 +120,17 @@ impl SharedState {
             .set_number_of_retries(1)
             .set_max_delay(Duration::from_millis(500));
         let conn = ConnectionManager::new_lazy_with_config(client, config)?;
-        let sealer = match &settings.encryption_key {
-            Some(key) => {
-                Some(Sealer::new(key.expose()).map_err(|e| StateError::Entry(e.to_string()))?)
-            }
-            None => None,
+        let Some(key) = &settings.encryption_key else {
+            return Err(StateError::Entry(
+                "no [state] encryption_key_file: Redis key names are derived with it".into(),
+            ));
         };
+        let sealer = Some(Sealer::new(key.expose()).map_err(|e| StateError::Entry(e.to_string()))?);
+        let names = key_names(key.expose());
         Ok(Self {
             conn,
             settings,
+            names,
             sealer,
             observer: None,
             down: AtomicBool::new(false),
@@ -133,14 +147,22 @@ impl SharedState {
         &self.settings
     }
 
-    /// A Redis key under the configured prefix: `prefix` `kind` `:` hex digest.
+    /// A Redis key under the configured prefix: `prefix` `kind` `:` and the hex HMAC of
+    /// `kind` and `digest` (which comes from a user: issuer and `sub`, or a cache key).
+    /// Without the state key, Redis's contents cannot be matched to users by hashing
+    /// guessed identities.
     fn key(&self, kind: &str, digest: &[u8]) -> String {
         use std::fmt::Write;
+        let mut mac = aws_lc_rs::hmac::Context::with_key(&self.names);
+        mac.update(kind.as_bytes());
+        mac.update(b":");
+        mac.update(digest);
+        let tag = mac.sign();
         let mut key = String::with_capacity(self.settings.key_prefix.len() + kind.len() + 65);
         key.push_str(&self.settings.key_prefix);
         key.push_str(kind);
         key.push(':');
-        for b in digest {
+        for b in tag.as_ref() {
             let _ = write!(key, "{b:02x}");
         }
         key

@@ -63,7 +63,7 @@ async fn a_repeated_delegation_is_served_from_the_cache() {
     );
     assert_eq!(first, second);
     assert!(first["AccessKeyId"].as_str().unwrap().starts_with("ASIA"));
-    let samples = scrape(&format!("{}/metrics", app.address)).await;
+    let samples = scrape(&format!("{}/metrics", app.management())).await;
     let hits = value(
         &samples,
         "credential_cache_hits_total",

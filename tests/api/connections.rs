@@ -154,3 +154,115 @@ async fn delegations_over_the_in_flight_cap_get_503_at_once() {
         200
     );
 }
+
+/// Opens a connection that sends a complete `/delegation` head and one byte of a
+/// 1,000-byte body, then stalls.
+async fn slow_body(address: String) -> Option<TcpStream> {
+    let mut stream = TcpStream::connect(&address).await.ok()?;
+    let head = "POST /delegation HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{";
+    stream.write_all(head.as_bytes()).await.ok()?;
+    Some(stream)
+}
+
+#[tokio::test]
+async fn two_thousand_slow_bodies_take_no_delegation_place_from_verified_users() {
+    // The defaults that matter, written out: 1,024 places in flight, 4,096 connections,
+    // five seconds for a body.
+    let keys = "max_in_flight = 1024\nmax_connections = 4096\nbody_read_timeout_ms = 5000\n";
+    let app = TestApp::spawn_with_server_keys(keys).await;
+    let address = socket_address(&app);
+    let mut slow = Vec::new();
+    for _ in 0..20 {
+        let batch = (0..100).map(|_| slow_body(address.clone()));
+        slow.extend(futures_all(batch).await.into_iter().flatten());
+    }
+    assert_eq!(slow.len(), 2000, "every slow connection was accepted");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    // While all 2,000 wait for their bodies, verified users are served, each in < 2 s.
+    for i in 0..10 {
+        let started = Instant::now();
+        let response = app
+            .post_json(&app.body_for("app", &format!("auth0|busy-{i}")))
+            .await;
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+    // The slow ones are answered 400 once their body deadline passes.
+    let mut first = slow.swap_remove(0);
+    let answer = tokio::time::timeout(CEILING, read_until_closed(&mut first))
+        .await
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("did not arrive in time"), "{answer}");
+}
+
+/// Runs `futures` concurrently and collects their outputs in order.
+async fn futures_all<F: std::future::Future + Send + 'static>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<F::Output>
+where
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futures.map(tokio::spawn).collect();
+    let mut out = Vec::with_capacity(handles.len());
+    for handle in handles {
+        out.push(handle.await.unwrap());
+    }
+    out
+}
+
+/// A client whose connections come from `local`, a loopback address of its own.
+fn client_from(local: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(local.parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn one_address_holds_at_most_its_connections_and_others_are_served() {
+    let app = TestApp::spawn_with_server_keys("max_connections_per_address = 3\n").await;
+    let address = socket_address(&app);
+    let local = "127.0.0.2".parse::<std::net::IpAddr>().unwrap();
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind((local, 0).into()).unwrap();
+        held.push(socket.connect(address.parse().unwrap()).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // A fourth from the same address is closed at once, unanswered.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind((local, 0).into()).unwrap();
+    let mut fourth = socket.connect(address.parse().unwrap()).await.unwrap();
+    let _ = fourth
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await;
+    let seen = tokio::time::timeout(CEILING, read_until_closed(&mut fourth))
+        .await
+        .unwrap();
+    assert!(seen.is_empty(), "{}", String::from_utf8_lossy(&seen));
+    // Another address is served, and so is this one once a connection closes.
+    let body = app.body_for("app", "auth0|per-address");
+    let other = client_from("127.0.0.1")
+        .post(format!("{}/delegation", app.address))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 200);
+    drop(held.pop());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let again = client_from("127.0.0.2")
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 200);
+}

@@ -1,6 +1,7 @@
 //! Declarative settings, end to end against moto: role rules pick the role without code,
 //! session tags and SourceIdentity come from claims into the signed assertion, and the
-//! session policy templated from claims reaches STS.
+//! session policy templated from claims reaches STS. How claims are read is in
+//! `claim_handling.rs`.
 
 use serde_json::{Value, json};
 
@@ -179,6 +180,9 @@ async fn claims_aws_would_refuse_as_tags_or_source_identity_are_clear_400s() {
         (json!({"department": "x".repeat(257)}), "longer than 256"),
         (json!({"email": "aws:admin@example.com"}), "SourceIdentity"),
         (json!({"email": "has space@example.com"}), "SourceIdentity"),
+        // Multi-byte text around the `aws:` check once panicked the request.
+        (json!({"email": "abcé@example.com"}), "SourceIdentity"),
+        (json!({"email": "é"}), "SourceIdentity"),
     ];
     for (claims, expected) in cases {
         let response = post_claims(&app, "tagged", claims.clone()).await;

@@ -52,7 +52,7 @@ async fn spawn() -> TestApp {
 async fn explain(app: &TestApp, body: &Value, bearer: Option<&str>) -> reqwest::Response {
     let mut req = app
         .http
-        .post(format!("{}/delegation/explain", app.address))
+        .post(format!("{}/delegation/explain", app.management()))
         .json(body);
     if let Some(token) = bearer {
         req = req.header("authorization", format!("Bearer {token}"));
@@ -162,4 +162,82 @@ async fn explain_names_the_failed_token_check_and_what_was_not_reached() {
     assert_eq!(report["role_rules"][0]["matched"], false);
     assert_eq!(report["role_rules"][1]["matched"], false);
     assert_eq!(report["outcome"]["error"], "unauthorized");
+}
+
+#[tokio::test]
+async fn explain_and_metrics_are_served_only_on_the_management_listener() {
+    let app = spawn().await;
+    let request = body(&app, json!({}));
+    let public = app
+        .http
+        .post(format!("{}/delegation/explain", app.address))
+        .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+        .json(&request)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(public.status(), 404, "explain on the public port");
+    assert_eq!(
+        app.get("/metrics").await.status(),
+        404,
+        "metrics on the public port"
+    );
+    assert_eq!(
+        explain(&app, &request, Some(ADMIN_TOKEN)).await.status(),
+        200
+    );
+    assert!(app.metrics_text().await.contains("build_info"));
+}
+
+#[tokio::test]
+async fn explain_calls_are_audited_counted_and_wrong_tokens_throttled_per_address() {
+    let extra = EXPLAINED.to_owned() + "\n[audit]\npath = \"audit.jsonl\"\n";
+    let files = [("01-narrow.js", RULE), ("admin.token", ADMIN_TOKEN)];
+    let app = TestApp::spawn_with_files(&extra, &files).await;
+    let request = body(&app, json!({}));
+    assert_eq!(
+        explain(&app, &request, Some(ADMIN_TOKEN)).await.status(),
+        200
+    );
+    for _ in 0..5 {
+        let response = explain(&app, &request, Some("a-guess")).await;
+        assert_error(response, 401, "invalid_token").await;
+    }
+    // The sixth wrong try, and even the right token from the same address, is refused
+    // unheard for the rest of the window.
+    for bearer in ["a-guess", ADMIN_TOKEN] {
+        let response = explain(&app, &request, Some(bearer)).await;
+        assert!(response.headers().contains_key("retry-after"));
+        assert_error(response, 429, "too_many_requests").await;
+    }
+    let metrics = app.metrics_text().await;
+    for (result, count) in [("ok", 1), ("refused", 5), ("throttled", 2)] {
+        let line = format!("explain_requests_total{{result=\"{result}\"}} {count}");
+        assert!(metrics.contains(&line), "{line}\n{metrics}");
+    }
+    let path = app.config_path.parent().unwrap().join("audit.jsonl");
+    let mut records = Vec::new();
+    for _ in 0..50 {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        records = text
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|r| r["endpoint"] == "explain")
+            .collect();
+        if records.len() == 8 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let statuses: Vec<u64> = records
+        .iter()
+        .map(|r| r["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(statuses, [200, 401, 401, 401, 401, 401, 429, 429]);
+    assert!(records.iter().all(|r| r["remote_addr"] == "127.0.0.1"));
+    assert!(
+        !std::fs::read_to_string(&path)
+            .unwrap()
+            .contains(ADMIN_TOKEN)
+    );
 }

@@ -146,8 +146,12 @@ impl Issuer {
     /// Signs `claims` with the issuer's real key (RS256) under a header written by the
     /// caller, for headers jsonwebtoken cannot express (`crit`, odd `typ`, extra members).
     pub fn sign_with_header(&self, header: &Value, claims: &Value) -> String {
-        let b64 =
-            |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+        self.sign_raw(&header.to_string(), &claims.to_string())
+    }
+
+    /// Signs header and claims given as JSON text (which may name a member twice).
+    pub fn sign_raw(&self, header: &str, claims: &str) -> String {
+        let b64 = |text: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text);
         let input = format!("{}.{}", b64(header), b64(claims));
         let signature =
             jsonwebtoken::crypto::sign(input.as_bytes(), &self.key, Algorithm::RS256).unwrap();

@@ -5,6 +5,7 @@ mod app_token;
 mod bad_requests;
 mod bad_tokens;
 mod cache;
+mod claim_handling;
 mod cold_start;
 mod connections;
 mod declarative;

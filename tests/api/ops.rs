@@ -60,7 +60,7 @@ async fn metrics_count_delegations_sts_calls_jwks_fetches_and_refusals() {
     unknown["client_id"] = json!("someone-else");
     assert_eq!(app.post_json(&unknown).await.status(), 401);
 
-    let samples = scrape(&format!("{}/metrics", app.address)).await;
+    let samples = scrape(&format!("{}/metrics", app.management())).await;
     let ok = json!({"client": "app", "outcome": "ok"});
     assert_eq!(value(&samples, "delegation_requests_total", ok), 1.0);
     let limited = json!({"client": "app", "outcome": "too_many_requests"});
@@ -127,7 +127,7 @@ async fn sts_retries_and_rule_failures_are_counted() {
     body["id_token"] = json!(app.issuer.sign(&claims));
     assert_error(app.post_json(&body).await, 403, "unauthorized").await;
 
-    let samples = scrape(&format!("{}/metrics", app.address)).await;
+    let samples = scrape(&format!("{}/metrics", app.management())).await;
     assert_eq!(
         value(
             &samples,
@@ -147,14 +147,26 @@ async fn sts_retries_and_rule_failures_are_counted() {
 }
 
 #[tokio::test]
-async fn metrics_can_move_to_their_own_listener_or_be_turned_off() {
-    let moved = TestApp::spawn_with_server_keys("metrics_listen = \"127.0.0.1:0\"\n").await;
-    assert_eq!(moved.get("/metrics").await.status(), 404);
-    let own = moved.metrics_address.clone().unwrap();
-    let samples = scrape(&format!("{own}/metrics")).await;
+async fn metrics_live_on_the_management_listener_or_are_turned_off() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.get("/metrics").await.status(), 404);
+    let samples = scrape(&format!("{}/metrics", app.management())).await;
     assert!(samples.iter().any(|s| s["name"] == "build_info"));
+    // The old name of the key still works (check-config warns about it).
+    let text = std::fs::read_to_string(&app.config_path)
+        .unwrap()
+        .replace("management_listen", "metrics_listen");
+    std::fs::write(&app.config_path, text).unwrap();
+    let settings = delegation_server::config::load(&app.config_path).unwrap();
+    let warnings = delegation_server::config::warnings(&settings);
+    assert!(
+        warnings.iter().any(|w| w.contains("server.metrics_listen")),
+        "{warnings:?}"
+    );
+    // Neither metrics nor an admin token: no management listener at all.
     let off = TestApp::spawn_with_server_keys("metrics = false\n").await;
     assert_eq!(off.get("/metrics").await.status(), 404);
+    assert!(off.management_address.is_none());
 }
 
 #[tokio::test]
@@ -270,7 +282,7 @@ async fn credentials_are_withheld_when_the_audit_record_cannot_be_written() {
     let response = app.post_json(&app.body_for("app", "auth0|unaudited")).await;
     let description = assert_error(response, 503, "temporarily_unavailable").await;
     assert!(description.contains("audit"), "{description}");
-    let samples = scrape(&format!("{}/metrics", app.address)).await;
+    let samples = scrape(&format!("{}/metrics", app.management())).await;
     assert!(value(&samples, "audit_write_errors_total", json!({})) >= 1.0);
 }
 

@@ -28,6 +28,7 @@ fn sign_with(key_pem: &str, claims: &Value) -> String {
         url: URL.into(),
         signing_key_pem: Secret::new(key_pem.to_owned()),
         next_signing_key_pem: None,
+        retired_signing_key_pems: Vec::new(),
     };
     OidcIssuer::new(&settings).unwrap().sign(claims).unwrap()
 }
@@ -130,7 +131,9 @@ async fn a_rotation_publishes_the_next_key_before_it_signs() {
         .await
         .unwrap();
 
-    // Promote: the next key becomes the signing key, the old one is dropped.
+    // Promote: the next key becomes the signing key, and the old one leaves the
+    // configuration. Tokens it signed (app tokens live up to 30 days) must keep verifying:
+    // it stays published, after the new one, for the longest token's lifetime.
     let config = std::fs::read_to_string(&app.config_path).unwrap();
     let dir = app.config_path.parent().unwrap();
     std::fs::write(dir.join("oidc.key"), &new).unwrap();
@@ -146,18 +149,53 @@ async fn a_rotation_publishes_the_next_key_before_it_signs() {
         .json()
         .await
         .unwrap();
-    assert_eq!(after["keys"].as_array().unwrap().len(), 1);
+    assert_eq!(after["keys"].as_array().unwrap().len(), 2);
     assert_eq!(
         after["keys"][0]["kid"], jwks["keys"][1]["kid"],
-        "the promoted key keeps its kid"
+        "the promoted key keeps its kid and comes first"
+    );
+    assert_eq!(
+        after["keys"][1]["kid"], jwks["keys"][0]["kid"],
+        "the old key is kept"
     );
     verify_with_pyjwt(&jwks_url, &sign_with(&new, &claims("u3")))
         .await
         .unwrap();
-    assert!(
-        verify_with_pyjwt(&jwks_url, &sign_with(&old, &claims("u4")))
-            .await
-            .is_err()
+    verify_with_pyjwt(&jwks_url, &sign_with(&old, &claims("u4")))
+        .await
+        .expect("a token signed before the promotion still verifies");
+
+    // Across a restart the old key is published only if listed as retired.
+    let restarted = app_with_keys(&new, None).await;
+    let jwks: Value = restarted
+        .get("/.well-known/jwks.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 1);
+    let listed = {
+        let issuer = Issuer::start().await;
+        let sts = StsFront::start().await;
+        let section = format!(
+            "[issuer]\nurl = \"{URL}/\"\nsigning_key = \"oidc.key\"\nretired_signing_keys = [\"oidc-old.key\"]\n"
+        );
+        let files = [("oidc.key", new.as_str()), ("oidc-old.key", old.as_str())];
+        TestApp::spawn_custom(issuer, sts, &section, None, &files).await
+    };
+    let listed_url = format!("{}/.well-known/jwks.json", listed.address);
+    verify_with_pyjwt(&listed_url, &sign_with(&old, &claims("u5")))
+        .await
+        .expect("a listed retired key verifies after a restart");
+    let tokens: Value = listed
+        .get("/.well-known/jwks.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        tokens["keys"][0]["kid"], after["keys"][0]["kid"],
+        "the current key signs"
     );
 }
 

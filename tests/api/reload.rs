@@ -112,13 +112,44 @@ async fn reloads_under_load_drop_no_request_and_take_effect_at_once() {
         "requests failed across reloads"
     );
     assert!(served.load(Ordering::Relaxed) >= 20);
-    let metrics = app.get("/metrics").await.text().await.unwrap();
+    let metrics = app.metrics_text().await;
     assert!(
         metrics.contains("config_reloads_total{result=\"ok\"} 2"),
         "{metrics}"
     );
     assert!(
         metrics.contains("config_reloads_total{result=\"error\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn a_tag_key_with_multi_byte_characters_reloads_and_is_used() {
+    // `abcé` once panicked the tag-key check, which killed the reload task for good.
+    let app = TestApp::spawn().await;
+    let tagged = "\n[[clients]]\nclient_id = \"tagged\"\n[clients.aws]\nrole = \"arn:aws:iam::123456789012:role/auth0-role\"\nprincipal = \"arn:aws:iam::123456789012:saml-provider/auth0-provider\"\n[clients.aws.session_tags]\n\"abcé\" = \"department\"\n";
+    let config = std::fs::read_to_string(&app.config_path).unwrap();
+    std::fs::write(&app.config_path, config.clone() + tagged).unwrap();
+    app.server.reload().expect("reloads");
+    let mut body = app.body_for("tagged", "auth0|tagged");
+    let claims = app.issuer.claims(
+        "auth0|tagged",
+        "tagged",
+        serde_json::json!({"department": "Finance"}),
+    );
+    body["id_token"] = serde_json::json!(app.issuer.sign(&claims));
+    assert_eq!(app.post_json(&body).await.status(), 200);
+    let sp = app.verified_response();
+    assert_eq!(
+        sp["attributes"]["https://aws.amazon.com/SAML/Attributes/PrincipalTag:abcé"],
+        serde_json::json!(["Finance"])
+    );
+    // And a later reload still works.
+    std::fs::write(&app.config_path, config).unwrap();
+    app.server.reload().expect("reloads again");
+    let metrics = app.metrics_text().await;
+    assert!(
+        metrics.contains("config_reloads_total{result=\"ok\"} 2"),
         "{metrics}"
     );
 }

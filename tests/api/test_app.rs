@@ -13,7 +13,8 @@ use crate::saml_verify::{verify_like_aws, verify_with_xmlsec1};
 pub struct TestApp {
     pub address: String,
     /// The metrics listener's address, when `server.metrics_listen` is set.
-    pub metrics_address: Option<String>,
+    /// The management listener (`/metrics`, explain), when it is bound.
+    pub management_address: Option<String>,
     pub server: Arc<Server>,
     /// The configuration file, for tests that rewrite it and reload.
     pub config_path: std::path::PathBuf,
@@ -60,6 +61,7 @@ pub fn response_issuer(xml: &str) -> String {
 const BASE_CONFIG: &str = r#"
 [server]
 listen = "127.0.0.1:0"
+management_listen = "127.0.0.1:0"
 request_timeout_ms = 4000
 cors_origins = []
 
@@ -207,8 +209,8 @@ impl TestApp {
             "http"
         };
         let address = format!("{scheme}://{}", listeners.main.local_addr().unwrap());
-        let metrics_address = listeners
-            .metrics
+        let management_address = listeners
+            .management
             .as_ref()
             .map(|l| format!("http://{}", l.local_addr().unwrap()));
         tokio::spawn(delegation_server::startup::serve(
@@ -224,7 +226,7 @@ impl TestApp {
         }
         let mut app = Self {
             address,
-            metrics_address,
+            management_address,
             server,
             config_path: path,
             http: http.build().unwrap(),
@@ -271,6 +273,25 @@ impl TestApp {
             .send()
             .await
             .unwrap()
+    }
+
+    /// The management listener's base URL.
+    pub fn management(&self) -> &str {
+        self.management_address
+            .as_deref()
+            .expect("the management listener is bound")
+    }
+
+    /// The Prometheus exposition, from the management listener.
+    pub async fn metrics_text(&self) -> String {
+        let response = self
+            .http
+            .get(format!("{}/metrics", self.management()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "GET /metrics");
+        response.text().await.unwrap()
     }
 
     /// Checks the last SAML Response sent to STS with both verifiers; returns the SP's view.

@@ -93,3 +93,33 @@ async fn a_reload_serves_new_certificate_files_to_new_connections() {
     assert!(app.server.reload().is_err());
     assert!(client_trusting(&new_cert).get(&url).send().await.is_ok());
 }
+
+#[tokio::test]
+async fn a_reload_that_removes_tls_is_refused_and_the_port_keeps_speaking_tls() {
+    let (cert, key) = certificate();
+    let app = spawn_tls(&cert, &key).await;
+    let url = format!("{}/healthz", app.address);
+    let text = std::fs::read_to_string(&app.config_path).unwrap();
+    std::fs::write(&app.config_path, text.replace(TLS, "\n")).unwrap();
+
+    let error = app
+        .server
+        .reload()
+        .expect_err("a reload dropping TLS is refused");
+    assert!(error.to_string().contains("[server.tls]"), "{error}");
+    assert!(
+        app.server.app().tls.is_some(),
+        "the running TLS settings stay"
+    );
+    assert!(client_trusting(&cert).get(&url).send().await.is_ok());
+    let plain = app.address.replace("https://", "http://");
+    assert!(
+        reqwest::get(format!("{plain}/healthz")).await.is_err(),
+        "the TLS port answered plain HTTP after the reload"
+    );
+    let metrics = app.metrics_text().await;
+    assert!(
+        metrics.contains("config_reloads_total{result=\"error\"} 1"),
+        "{metrics}"
+    );
+}

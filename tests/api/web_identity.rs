@@ -243,7 +243,7 @@ async fn explain_shows_the_derived_provider_and_the_token_claims() {
     let app = web_app(aws, rest, &[("admin.token", token)]).await;
     let response = app
         .http
-        .post(format!("{}/delegation/explain", app.address))
+        .post(format!("{}/delegation/explain", app.management()))
         .bearer_auth(token)
         .json(&body_with(&app, "auth0|e1", json!({})))
         .send()

@@ -49,4 +49,7 @@ pub struct OidcIssuerSection {
     pub url: String,
     pub signing_key: PathBuf,
     pub next_signing_key: Option<PathBuf>,
+    /// Keys that signed tokens which may still be valid: published, never used to sign.
+    #[serde(default)]
+    pub retired_signing_keys: Vec<PathBuf>,
 }

@@ -22,10 +22,16 @@ pub(super) fn oidc_issuer(
         Some(path) => Some(read(p, "issuer.next_signing_key", base, path)?),
         None => None,
     };
+    let mut retired = Vec::with_capacity(s.retired_signing_keys.len());
+    for (i, path) in s.retired_signing_keys.iter().enumerate() {
+        let key = format!("issuer.retired_signing_keys[{i}]");
+        retired.push(Secret::new(read(p, &key, base, path)?));
+    }
     let settings = crate::issuer::OidcIssuerSettings {
         url,
         signing_key_pem: Secret::new(key?),
         next_signing_key_pem: next.map(Secret::new),
+        retired_signing_key_pems: retired,
     };
     // Load the keys now, so a bad one is named at start and by check-config.
     p.check(

@@ -7,6 +7,9 @@ use super::{Problems, in_range, origins, read};
 use crate::config::file::FileConfig;
 use crate::config::settings::{Secret, ServerSettings, TlsSettings};
 
+/// Where the management listener binds unless configured: loopback only.
+const DEFAULT_MANAGEMENT_LISTEN: &str = "127.0.0.1:9090";
+
 pub(super) fn server(raw: &FileConfig, base: &Path, p: &mut Problems) -> Option<ServerSettings> {
     let s = &raw.server;
     let listen = p.check(
@@ -41,6 +44,13 @@ pub(super) fn server(raw: &FileConfig, base: &Path, p: &mut Problems) -> Option<
         p,
         "server.request_timeout_ms",
         s.request_timeout_ms,
+        100,
+        120_000,
+    );
+    in_range(
+        p,
+        "server.body_read_timeout_ms",
+        s.body_read_timeout_ms,
         100,
         120_000,
     );
@@ -85,14 +95,28 @@ pub(super) fn server(raw: &FileConfig, base: &Path, p: &mut Problems) -> Option<
         0,
         86_400,
     );
-    let metrics_listen = match &s.metrics_listen {
-        Some(text) if !text.is_empty() => p.check(
-            "server.metrics_listen",
-            text.parse()
-                .map_err(|_| format!("`{text}` is not an address:port such as 127.0.0.1:9090")),
-        ),
-        _ => None,
+    in_range(
+        p,
+        "server.max_connections_per_address",
+        s.max_connections_per_address as u64,
+        0,
+        1_000_000,
+    );
+    let mut deprecated_keys = Vec::new();
+    let (key, management) = match (&s.management_listen, &s.metrics_listen) {
+        (Some(text), _) => ("server.management_listen", text.as_str()),
+        (None, Some(text)) => {
+            deprecated_keys.push("server.metrics_listen");
+            ("server.metrics_listen", text.as_str())
+        }
+        (None, None) => ("server.management_listen", DEFAULT_MANAGEMENT_LISTEN),
     };
+    let management_listen = p.check(
+        key,
+        management
+            .parse()
+            .map_err(|_| format!("`{management}` is not an address:port such as 127.0.0.1:9090")),
+    );
     let tls = match &s.tls {
         Some(t) => {
             let cert = read(p, "server.tls.cert", base, &t.cert);
@@ -112,15 +136,18 @@ pub(super) fn server(raw: &FileConfig, base: &Path, p: &mut Problems) -> Option<
         max_header_bytes: s.max_header_bytes,
         max_token_bytes: s.max_token_bytes,
         request_timeout: Duration::from_millis(s.request_timeout_ms),
+        body_read_timeout: Duration::from_millis(s.body_read_timeout_ms),
         cors_origins: s.cors_origins.clone(),
         json_logs,
         forwarded_hops: s.forwarded_hops,
         header_read_timeout: Duration::from_millis(s.header_read_timeout_ms),
         keep_alive: s.keep_alive,
         max_connections: s.max_connections,
+        max_connections_per_address: s.max_connections_per_address,
         max_in_flight: s.max_in_flight,
         metrics: s.metrics,
-        metrics_listen,
+        management_listen: management_listen?,
+        deprecated_keys,
         readiness_grace: Duration::from_secs(s.readiness_grace_seconds),
     })
 }

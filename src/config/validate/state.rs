@@ -72,14 +72,13 @@ pub(super) fn state(raw: &FileConfig, base: &Path, p: &mut Problems) -> Option<S
                 p.check("state.encryption_key_file", parse_key(&text))?,
             ))
         }
-        None if raw.cache.enabled => {
+        None => {
             p.add(
                 "state.encryption_key_file",
-                "is required when the cache is on with redis_url: cache entries hold credentials",
+                "is required with redis_url: cache entries are sealed with it, and the names of Redis keys that come from users are derived with it",
             );
             return None;
         }
-        None => None,
     };
     Some(StateSettings {
         url: Secret::new(url.to_owned()),
@@ -117,9 +116,12 @@ fn parse_key(text: &str) -> Result<[u8; 32], String> {
     let text = text.trim();
     let bytes = if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
         (0..32)
-            .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16))
-            .collect::<Result<Vec<u8>, _>>()
-            .map_err(|_| KEY_HINT.to_owned())?
+            .map(|i| {
+                let hex = text.get(2 * i..2 * i + 2)?;
+                u8::from_str_radix(hex, 16).ok()
+            })
+            .collect::<Option<Vec<u8>>>()
+            .ok_or_else(|| KEY_HINT.to_owned())?
     } else {
         base64::engine::general_purpose::STANDARD
             .decode(text)

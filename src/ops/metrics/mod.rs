@@ -76,6 +76,7 @@ pub struct Metrics {
     rules_failures: Family<RuleKind, Counter>,
     rate_limited: Counter,
     config_reloads: Family<ResultLabel, Counter>,
+    explains: Family<ResultLabel, Counter>,
     cert_not_after: Family<CertLabel, Gauge>,
     audit_failures: Counter,
     cache_hits: Family<KindLabel, Counter>,
@@ -159,6 +160,12 @@ impl Metrics {
             "Configuration reloads, by result",
             config_reloads.clone(),
         );
+        let explains = Family::<ResultLabel, Counter>::default();
+        registry.register(
+            "explain_requests",
+            "POST /delegation/explain calls on the management listener, by result (ok, refused: wrong or missing admin token, throttled, error)",
+            explains.clone(),
+        );
         let cert_not_after = Family::<CertLabel, Gauge>::default();
         registry.register(
             "signing_cert_not_after_seconds",
@@ -220,6 +227,7 @@ impl Metrics {
             rules_failures,
             rate_limited,
             config_reloads,
+            explains,
             cert_not_after,
             audit_failures,
             cache_hits,
@@ -266,6 +274,11 @@ impl Metrics {
         self.config_reloads
             .get_or_create(&ResultLabel { result })
             .inc();
+    }
+
+    /// Counts one explain call: `ok`, `refused`, `throttled` or `error`.
+    pub fn explain(&self, result: &'static str) {
+        self.explains.get_or_create(&ResultLabel { result }).inc();
     }
 
     /// Sets the expiry of the `current` or `next` signing certificate.

@@ -77,12 +77,24 @@ async fn the_per_user_limit_holds_across_two_server_processes() {
     // Another user has an allowance of their own.
     let other = app.body_for("app", "auth0|other");
     assert_eq!(post_to(&replica.address, &other).await.status(), 200);
-    // Redis holds hashes only: no user id in any key.
+    // Redis holds keyed hashes only: no user id in any key, and not the plain SHA-256
+    // of issuer and `sub` that anyone could compute for a guessed user.
     let keys = redis.keys();
     assert_eq!(keys.len(), 2, "{keys:?}");
     for key in &keys {
         assert!(key.starts_with("delegation:rate:"), "{key}");
         assert!(!key.contains("auth0") && !key.contains("limited"), "{key}");
+    }
+    for sub in ["auth0|limited", "auth0|other"] {
+        let plain = aws_lc_rs::digest::digest(
+            &aws_lc_rs::digest::SHA256,
+            format!("{}\n{sub}", app.issuer.issuer).as_bytes(),
+        );
+        let hex: String = plain.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        assert!(
+            !keys.iter().any(|k| k.ends_with(&hex)),
+            "unkeyed hash of {sub}"
+        );
     }
 }
 
@@ -114,7 +126,7 @@ async fn a_credential_cached_by_one_process_is_served_by_the_other() {
     let second = access_key(post_to(&replica.address, &body).await).await;
     assert_eq!(second, first);
     assert_eq!(app.sts.attempts(), 1, "the replica called STS");
-    let samples = scrape(&format!("{}/metrics", replica.address)).await;
+    let samples = scrape(&format!("{}/metrics", replica.management)).await;
     let hits = value(
         &samples,
         "credential_cache_hits_total",
@@ -176,7 +188,7 @@ async fn redis_down_refuses_with_503_by_default_then_recovers() {
     let refused = app.post_json(&app.body_for("app", "auth0|outage")).await;
     assert_eq!(refused.headers()["retry-after"], "1");
     assert_error(refused, 503, "temporarily_unavailable").await;
-    let samples = scrape(&format!("{}/metrics", app.address)).await;
+    let samples = scrape(&format!("{}/metrics", app.management())).await;
     let errors = value(
         &samples,
         "state_store_errors_total",
@@ -199,7 +211,7 @@ async fn redis_down_refuses_with_503_by_default_then_recovers() {
         },
     )
     .await;
-    let samples = scrape(&format!("{}/metrics", app.address)).await;
+    let samples = scrape(&format!("{}/metrics", app.management())).await;
     assert_eq!(
         value(&samples, "state_store_up", serde_json::json!({})),
         1.0
@@ -222,7 +234,7 @@ async fn with_on_error_open_requests_pass_and_the_cache_is_bypassed_while_redis_
     let key = access_key(app.post_json(&app.body_for("app", "auth0|during")).await).await;
     assert!(!key.is_empty());
     assert_eq!(app.sts.attempts(), 2);
-    let samples = scrape(&format!("{}/metrics", app.address)).await;
+    let samples = scrape(&format!("{}/metrics", app.management())).await;
     for operation in ["rate_limit", "cache_get"] {
         let errors = value(
             &samples,
@@ -253,14 +265,14 @@ async fn rediss_with_a_private_ca_and_a_password_works_and_a_wrong_password_is_n
     let redis = Redis::start_tls(&cert, &key, "s3cret-redis-pass").await;
     let tls_section = |password: &str| {
         format!(
-            "[state]\nredis_url = \"rediss://:{password}@127.0.0.1:{}/\"\nca_file = \"redis-ca.pem\"\n",
+            "[state]\nredis_url = \"rediss://:{password}@127.0.0.1:{}/\"\nca_file = \"redis-ca.pem\"\nencryption_key_file = \"state.key\"\n",
             redis.port
         )
     };
     let spawn = async |password: &str| {
         let issuer = Issuer::start().await;
         let sts = StsFront::start().await;
-        let files = [("redis-ca.pem", cert.as_str())];
+        let files = [("redis-ca.pem", cert.as_str()), ("state.key", STATE_KEY)];
         TestApp::spawn_custom(issuer, sts, &tls_section(password), None, &files).await
     };
     let app = spawn("s3cret-redis-pass").await;
@@ -270,7 +282,7 @@ async fn rediss_with_a_private_ca_and_a_password_works_and_a_wrong_password_is_n
             .status(),
         200
     );
-    let samples = scrape(&format!("{}/metrics", app.address)).await;
+    let samples = scrape(&format!("{}/metrics", app.management())).await;
     assert_eq!(
         value(&samples, "state_store_up", serde_json::json!({})),
         1.0
@@ -288,7 +300,7 @@ async fn rediss_with_a_private_ca_and_a_password_works_and_a_wrong_password_is_n
         let issuer = Issuer::start().await;
         let sts = StsFront::start().await;
         let section = tls_section("s3cret-redis-pass").replace("ca_file = \"redis-ca.pem\"\n", "");
-        TestApp::spawn_custom(issuer, sts, &section, None, &[]).await
+        TestApp::spawn_custom(issuer, sts, &section, None, &[("state.key", STATE_KEY)]).await
     };
     assert_error(
         untrusted

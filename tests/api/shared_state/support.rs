@@ -178,23 +178,33 @@ impl Drop for Redis {
 /// another listen port, in the same directory (same keys, issuer, STS and Redis).
 pub struct Replica {
     pub address: String,
+    /// The replica's management listener (`/metrics`).
+    pub management: String,
     child: Child,
 }
 
 impl Replica {
     pub async fn start(app: &TestApp) -> Self {
-        let port = free_port();
-        let config = std::fs::read_to_string(&app.config_path).unwrap().replacen(
-            "listen = \"127.0.0.1:0\"",
-            &format!("listen = \"127.0.0.1:{port}\""),
-            1,
-        );
+        let (port, management) = (free_port(), free_port());
+        let config = std::fs::read_to_string(&app.config_path)
+            .unwrap()
+            .replacen(
+                "\nlisten = \"127.0.0.1:0\"",
+                &format!("\nlisten = \"127.0.0.1:{port}\""),
+                1,
+            )
+            .replacen(
+                "management_listen = \"127.0.0.1:0\"",
+                &format!("management_listen = \"127.0.0.1:{management}\""),
+                1,
+            );
         let dir = app.config_path.parent().unwrap();
         let path = dir.join("replica.toml");
         std::fs::write(&path, config).unwrap();
         let child = spawn(&path, dir);
         let replica = Self {
             address: format!("http://127.0.0.1:{port}"),
+            management: format!("http://127.0.0.1:{management}"),
             child,
         };
         let http = reqwest::Client::new();

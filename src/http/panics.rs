@@ -1,0 +1,66 @@
+//! A panic inside a request never takes the connection down unanswered: the request's
+//! future is polled under `catch_unwind`, and a panic becomes a 500 like any internal
+//! error (the delegation handler also writes its audit record). While it is polled, the
+//! panic hook logs only where a panic happened, never its message (`telemetry`).
+
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::task::Poll;
+
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::error::ApiError;
+use crate::telemetry::redacting_panics;
+
+/// The future panicked; what it held was dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Panicked;
+
+impl From<Panicked> for ApiError {
+    fn from(_: Panicked) -> Self {
+        Self::Internal("the request panicked (location in the log line before)".into())
+    }
+}
+
+/// Polls `future` to completion, turning a panic in any poll into `Err(Panicked)`.
+pub async fn catch_panics<F: Future>(future: F) -> Result<F::Output, Panicked> {
+    let mut future = std::pin::pin!(future);
+    std::future::poll_fn(move |cx| {
+        let polled =
+            redacting_panics(|| catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))));
+        match polled {
+            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(_) => Poll::Ready(Err(Panicked)),
+        }
+    })
+    .await
+}
+
+/// Middleware for every route: a panic is answered 500 `server_error`.
+pub async fn answer_panics(request: Request, next: Next) -> Response {
+    match catch_panics(next.run(request)).await {
+        Ok(response) => response,
+        Err(panicked) => ApiError::from(panicked).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_future_gives_an_error_and_a_finished_one_its_output() {
+        assert_eq!(catch_panics(async { 7 }).await, Ok(7));
+        let panicking = async {
+            tokio::task::yield_now().await;
+            if std::hint::black_box(true) {
+                panic!("a claim value that must not be logged");
+            }
+            7
+        };
+        assert_eq!(catch_panics(panicking).await, Err(Panicked));
+    }
+}
