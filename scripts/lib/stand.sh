@@ -40,6 +40,9 @@ stand_cleanup() {
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 sts_port=$(free_port)
+# The management listener (/metrics). Written with the key's old name, metrics_listen,
+# which builds from before the rename read too (scripts/load-ab compares such builds).
+mgmt_port=$(free_port)
 mkdir -p "$work/nginx-body"
 echo '{"keys":[]}' > "$work/jwks.json"
 reply=$(tr -d '\n' < "${STAND_REPLY:-benches/load/sts-reply.xml}")
@@ -63,6 +66,7 @@ principal = "arn:aws:iam::123456789012:saml-provider/auth0-provider"'}
 [server]
 listen = "127.0.0.1:$port"
 metrics = true
+metrics_listen = "127.0.0.1:$mgmt_port"
 max_in_flight = 4096
 [saml]
 issuer = "urn:delegation.load"
