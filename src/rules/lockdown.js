@@ -14,9 +14,10 @@
 //
 // `eval` is removed, and so are `WeakRef` and `FinalizationRegistry` (a cleanup callback
 // could run during a later request). Two pieces of engine state outside any object are
-// handled apart: Error's stack-trace settings are removed (below), and `Math.random` draws
-// from the host (the prelude), since the engine's generator state would let one request
-// read or steer the numbers of the next.
+// handled apart: Error's stack-trace settings are removed (below), and `Math.random` and
+// `performance` come from the host (the prelude), since the engine's generator state would
+// let one request read or steer the numbers of the next, and its clock origin would tell
+// whether an earlier request made the realm be rebuilt.
 (function (rules) {
   'use strict';
 

@@ -7,13 +7,17 @@
 // `host.log(kind, ruleIndex, text)` writes to the server log and returns whether the request
 // may log more console output; `host.settled(ruleIndex)` tells the engine that a rule called
 // back; `host.isProxy(value)` tells a Proxy from what it wraps; `host.random()` is a uniform
-// double in [0, 1) from the operating system's random source.
+// double in [0, 1) from the operating system's random source; `host.now()` and
+// `host.timeOrigin` count from the process's start, the same in every realm.
 (function (host, configurationJson) {
   'use strict';
 
   const g = globalThis;
   // The engine's own generator keeps its state in the context for every later request.
   Math.random = host.random;
+  // The engine's `performance` counts from the context's creation, which would tell a
+  // later request whether an earlier one made the worker rebuild its realm.
+  g.performance = { now: host.now, timeOrigin: host.timeOrigin };
   // Captured now, so that a rule replacing these globals cannot break the engine.
   const { parse, stringify } = JSON;
   const now = Date.now;

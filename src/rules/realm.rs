@@ -4,6 +4,7 @@
 //! next, and user data cannot pollute a prototype.
 
 use std::rc::Rc;
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use rquickjs::context::EvalOptions;
@@ -104,6 +105,8 @@ fn install_prelude<'js>(ctx: &Ctx<'js>, plan: &Blueprint<'_>) -> rquickjs::Resul
     let is_proxy = |value: Value<'_>| value.is_proxy();
     host.set("isProxy", Function::new(ctx.clone(), is_proxy)?)?;
     host.set("random", Function::new(ctx.clone(), host_random)?)?;
+    host.set("now", Function::new(ctx.clone(), host_now)?)?;
+    host.set("timeOrigin", *TIME_ORIGIN_MS)?;
     let settled = Rc::clone(plan.shared);
     let settle = move |_index: i32| settled.settled.set(true);
     host.set("settled", Function::new(ctx.clone(), settle)?)?;
@@ -173,6 +176,21 @@ fn compile<'js>(ctx: &Ctx<'js>, rule: &RuleSource) -> Result<Function<'js>, Rule
         });
     }
     Ok(function)
+}
+
+/// The process's start, shared by every realm: `performance.timeOrigin` and `now()` count
+/// from it, so they cannot tell a rebuilt realm from an old one.
+static PROCESS_START: std::sync::LazyLock<Instant> = std::sync::LazyLock::new(Instant::now);
+static TIME_ORIGIN_MS: std::sync::LazyLock<f64> = std::sync::LazyLock::new(|| {
+    LazyLock::force(&PROCESS_START);
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+});
+
+/// Milliseconds since the process started (`performance.now()`).
+fn host_now() -> f64 {
+    PROCESS_START.elapsed().as_secs_f64() * 1000.0
 }
 
 /// A uniform double in [0, 1) from the operating system: 53 random bits.

@@ -220,3 +220,33 @@ async fn a_rule_that_freezes_the_global_object_leaves_the_next_run_a_fresh_one()
     let seen = planted_then_observed(&engine).await;
     assert_eq!(seen, json!({"left": null, "frozen": false}));
 }
+
+#[tokio::test]
+async fn the_clock_rules_see_does_not_tell_a_rebuilt_realm_from_an_old_one() {
+    // A run that freezes the global object makes the worker rebuild its realm; the
+    // engine's own `performance` would start counting again from zero there.
+    let engine = engine_with(
+        r"function (user, context, callback) {
+          if (user.plant) { Object.freeze(globalThis); return callback(null, user, context); }
+          user.seen = { origin: performance.timeOrigin, now: performance.now() };
+          callback(null, user, context);
+        }",
+    );
+    let look = || async {
+        let out = engine
+            .run(as_user("bob", json!({})), context())
+            .await
+            .unwrap();
+        out.user["seen"].clone()
+    };
+    let before = look().await;
+    let _ = engine
+        .run(as_user("alice", json!({"plant": true})), context())
+        .await;
+    let after = look().await;
+    assert_eq!(
+        after["origin"], before["origin"],
+        "the origin moved with the realm"
+    );
+    assert!(after["now"].as_f64().unwrap() >= before["now"].as_f64().unwrap());
+}
