@@ -943,3 +943,50 @@ role = "arn:aws:iam::123456789012:role/admin"
     );
     assert!(!text(&out).contains(&token), "the token is echoed");
 }
+
+#[test]
+fn environment_overrides_reach_entries_of_arrays_of_tables() {
+    let tree = example_tree();
+    let config = tree.path().join("config/delegation.toml");
+    let out = run(
+        &["check-config"],
+        &config,
+        &[
+            (
+                "DELEGATION_ISSUERS__0__ISSUER",
+                "https://tenant.example.com/",
+            ),
+            (
+                "DELEGATION_ISSUERS__0__JWKS_URI",
+                "http://127.0.0.1:9/jwks.json",
+            ),
+            ("DELEGATION_SERVER__LISTEN", "127.0.0.1:9000"),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("issuer: https://tenant.example.com/"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        text(&out).contains("listen: 127.0.0.1:9000"),
+        "{}",
+        text(&out)
+    );
+    // An entry the file does not have is named, not silently made.
+    let out = run(
+        &["check-config"],
+        &config,
+        &[(
+            "DELEGATION_ISSUERS__3__JWKS_URI",
+            "http://127.0.0.1:9/jwks.json",
+        )],
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("DELEGATION_ISSUERS__3__JWKS_URI") && text(&out).contains("1 entries"),
+        "{}",
+        text(&out)
+    );
+}

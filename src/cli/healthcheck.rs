@@ -6,8 +6,6 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
 use std::path::Path;
 use std::time::Duration;
 
-use figment::Figment;
-use figment::providers::{Format, Toml};
 use serde::Deserialize;
 
 use crate::config::file::ServerSection;
@@ -41,7 +39,7 @@ fn listen_address(path: &Path) -> Result<SocketAddr, String> {
             path.display()
         ));
     }
-    let figment = Figment::from(Toml::file_exact(path)).merge(crate::config::env_overrides());
+    let figment = crate::config::with_env_overrides(path).map_err(|e| e.to_string())?;
     let listen = figment
         .extract::<ListenOnly>()
         .map_err(|e| format!("cannot read server.listen: {e}"))?

@@ -1,6 +1,7 @@
 //! Configuration: one TOML file, overridable by `DELEGATION_<SECTION>__<KEY>` environment
 //! variables, validated once at start into typed [`Settings`]. Errors name the key.
 
+mod env;
 pub(crate) mod file;
 mod settings;
 mod validate;
@@ -9,7 +10,7 @@ mod warnings;
 use std::path::Path;
 
 use figment::Figment;
-use figment::providers::{Env, Format, Toml};
+use figment::providers::{Format, Serialized, Toml};
 
 pub use settings::{
     AwsDefaults, Backend, Client, IssuerKeys, IssuerSettings, LimitSettings, NoMatch,
@@ -35,20 +36,25 @@ pub fn load(path: &Path) -> Result<Settings, ConfigError> {
             path.display()
         )));
     }
-    let figment = Figment::from(Toml::file_exact(path)).merge(env_overrides());
-    let raw: file::FileConfig = figment
+    let raw: file::FileConfig = with_env_overrides(path)?
         .extract()
         .map_err(|e| ConfigError::Load(describe_figment_error(e)))?;
     let base = path.parent().unwrap_or_else(|| Path::new("."));
     validate::validate(raw, base).map_err(ConfigError::Invalid)
 }
 
-/// `DELEGATION_SERVER__LISTEN=0.0.0.0:9000` sets `server.listen`; `DELEGATION_CONFIG` and
-/// `DELEGATION_LOG` are read elsewhere and are not configuration keys.
-pub(crate) fn env_overrides() -> Env {
-    Env::prefixed("DELEGATION_")
-        .filter(|key| key.as_str().contains("__"))
-        .split("__")
+/// The file at `path` with the environment's overrides applied (see `env.rs`):
+/// `DELEGATION_SERVER__LISTEN=0.0.0.0:9000` sets `server.listen`, and
+/// `DELEGATION_ISSUERS__0__JWKS_URI` the first issuer's `jwks_uri`.
+pub(crate) fn with_env_overrides(path: &Path) -> Result<Figment, ConfigError> {
+    let mut tree: figment::value::Dict = Figment::from(Toml::file_exact(path))
+        .extract()
+        .map_err(|e| ConfigError::Load(describe_figment_error(e)))?;
+    // Variables whose name or value is not UTF-8 cannot be configuration: skipped.
+    let vars = std::env::vars_os()
+        .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)));
+    env::apply(&mut tree, vars).map_err(ConfigError::Load)?;
+    Ok(Figment::from(Serialized::defaults(tree)))
 }
 
 fn describe_figment_error(error: figment::Error) -> String {
