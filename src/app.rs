@@ -46,7 +46,7 @@ pub enum StartupError {
     Audit(#[from] crate::ops::AuditError),
     #[error("{0}")]
     Tls(#[from] crate::tls::TlsError),
-    #[error("issuer.signing_key: {0}")]
+    #[error("oidc_provider.signing_key: {0}")]
     Issuer(#[from] crate::issuer::IssuerKeyError),
     #[error("state.redis_url: {0}")]
     State(#[from] crate::state::StateError),
@@ -62,7 +62,7 @@ pub struct App {
     pub limiter: Option<Arc<UserLimit>>,
     /// Redis, when `[state]` is set: the rate limit and the cache's shared tier live there.
     pub state: Option<Arc<SharedState>>,
-    /// The server's own OIDC issuer (`[issuer]`), when configured.
+    /// The server's own OIDC issuer (`[oidc_provider]`), when configured.
     pub oidc: Option<Arc<crate::issuer::OidcIssuer>>,
     /// The credential cache; `None` when turned off.
     pub cache: Option<Arc<CredentialCache>>,

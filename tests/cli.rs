@@ -184,9 +184,13 @@ fn keygen_kind_oidc_writes_an_issuer_key_that_check_config_loads() {
         (
             "\nurl = \"https://delegation",
             "\nurl = \"http://delegation",
-            "issuer.url",
+            "oidc_provider.url",
         ),
-        ("../keys/oidc.key", "../keys/saml.crt", "issuer.signing_key"),
+        (
+            "../keys/oidc.key",
+            "../keys/saml.crt",
+            "oidc_provider.signing_key",
+        ),
     ] {
         std::fs::write(&config, enabled.replacen(from, to, 1)).unwrap();
         let out = run(&["check-config"], &config, &[]);
@@ -195,10 +199,10 @@ fn keygen_kind_oidc_writes_an_issuer_key_that_check_config_loads() {
     }
 }
 
-/// The example with its `[issuer]` block switched on (keys/oidc.key must exist).
+/// The example with its `[oidc_provider]` block switched on (keys/oidc.key must exist).
 fn with_issuer(original: &str) -> String {
     let enabled = original
-        .replacen("# [issuer]\n", "[issuer]\n", 1)
+        .replacen("# [oidc_provider]\n", "[oidc_provider]\n", 1)
         .replacen(
             "# url = \"https://delegation.example.com\"",
             "url = \"https://delegation.example.com\"",
@@ -209,7 +213,10 @@ fn with_issuer(original: &str) -> String {
             "signing_key = \"../keys/oidc.key\"",
             1,
         );
-    assert_ne!(enabled, original, "the example has no [issuer] block");
+    assert_ne!(
+        enabled, original,
+        "the example has no [oidc_provider] block"
+    );
     enabled
 }
 
@@ -226,8 +233,9 @@ fn try_rule_report(dir: &Path, config: &Path, claims: &str) -> serde_json::Value
 const PRINCIPAL_LINE: &str =
     "principal = \"arn:aws:iam::123456789012:saml-provider/auth0-provider\"\n";
 
-/// The example tree with an `[issuer]` key, its configuration text, and that text with the
-/// client switched to the web identity backend (its `[issuer]` block still commented out).
+/// The example tree with an `[oidc_provider]` key, its configuration text, and that text
+/// with the client switched to the web identity backend (its `[oidc_provider]` block still
+/// commented out).
 fn web_identity_tree() -> (tempfile::TempDir, String, String) {
     let tree = example_tree();
     let keys = tree.path().join("keys");
@@ -323,7 +331,7 @@ fn web_identity_and_app_clients_need_the_issuer_and_no_saml_settings() {
                 "url = \"https://delegation.example.com:8443\"",
                 1,
             ),
-            "issuer.url",
+            "oidc_provider.url",
         ),
         (
             web.replacen(
@@ -986,6 +994,46 @@ fn environment_overrides_reach_entries_of_arrays_of_tables() {
     assert!(!out.status.success());
     assert!(
         text(&out).contains("DELEGATION_ISSUERS__3__JWKS_URI") && text(&out).contains("1 entries"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn the_old_name_of_oidc_provider_is_read_with_a_warning() {
+    let tree = example_tree();
+    let keygen = run(
+        &[
+            "keygen",
+            "--kind",
+            "oidc",
+            "--out",
+            tree.path().join("keys").to_str().unwrap(),
+        ],
+        &tree.path().join("config/delegation.toml"),
+        &[],
+    );
+    assert!(keygen.status.success(), "{}", text(&keygen));
+    let config = tree.path().join("config/delegation.toml");
+    let enabled = with_issuer(&std::fs::read_to_string(&config).unwrap());
+    let old = enabled.replacen("[oidc_provider]\n", "[issuer]\n", 1);
+    std::fs::write(&config, &old).unwrap();
+    let out = run(&["check-config"], &config, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("`[issuer]` is an old name") && text(&out).contains("[oidc_provider]"),
+        "{}",
+        text(&out)
+    );
+    // Both names at once is ambiguous: refused.
+    let both = format!(
+        "{enabled}\n[issuer]\nurl = \"https://other.example.com\"\nsigning_key = \"../keys/oidc.key\"\n"
+    );
+    std::fs::write(&config, both).unwrap();
+    let out = run(&["check-config"], &config, &[]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("old name of [oidc_provider]"),
         "{}",
         text(&out)
     );

@@ -27,13 +27,15 @@ pub struct Settings {
     pub cache: Option<crate::cache::CacheSettings>,
     /// Redis for the rate limit and the cache's shared tier; `None`: all in process.
     pub state: Option<crate::state::StateSettings>,
-    /// The server's own OIDC issuer (`[issuer]`); `None`: not one.
+    /// The server's own OIDC provider (`[oidc_provider]`); `None`: not one.
     pub oidc_issuer: Option<crate::issuer::OidcIssuerSettings>,
     pub outbound: OutboundSettings,
     /// Where audit records go; `None`: no audit log.
     pub audit: Option<AuditTarget>,
     /// The bearer token of the admin endpoints (`POST /delegation/explain`); `None`: off.
     pub admin_token: Option<Secret>,
+    /// Keys and sections written under an old name, as (old, new), for a warning.
+    pub renamed: Vec<(&'static str, &'static str)>,
 }
 
 impl Settings {
@@ -104,8 +106,6 @@ pub struct ServerSettings {
     pub metrics: bool,
     /// The management listener: `/metrics` and `/delegation/explain`, never on `listen`.
     pub management_listen: SocketAddr,
-    /// Keys written under an old name, for a deprecation warning.
-    pub deprecated_keys: Vec<&'static str>,
     /// How long after start `/readyz` waits for every issuer's keys before it reports
     /// ready without them.
     pub readiness_grace: Duration,
@@ -215,7 +215,7 @@ pub struct AwsDefaults {
 pub enum Backend {
     /// `AssumeRoleWithSAML` with a signed SAML Response; needs an IAM SAML provider.
     Saml,
-    /// `AssumeRoleWithWebIdentity` with a JWT from `[issuer]`; needs an IAM OIDC provider.
+    /// `AssumeRoleWithWebIdentity` with a JWT from `[oidc_provider]`; needs an IAM OIDC provider.
     WebIdentity,
 }
 

@@ -7,9 +7,9 @@ use super::Settings;
 /// Every warning about `settings`, each naming the clients concerned.
 pub fn warnings(settings: &Settings) -> Vec<String> {
     let mut out = Vec::new();
-    for key in &settings.server.deprecated_keys {
+    for (old, new) in &settings.renamed {
         out.push(format!(
-            "`{key}` is an old name: write `server.management_listen` (it also serves POST /delegation/explain)"
+            "`{old}` is an old name, still read for now: write `{new}` instead"
         ));
     }
     for target in settings.clients.values() {

@@ -1,5 +1,5 @@
 //! `api_type=app`: a new id_token for the target, made from the user after rules and
-//! signed by `[issuer]`, for targets with `[clients.app] enabled`.
+//! signed by `[oidc_provider]`, for targets with `[clients.app] enabled`.
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -53,7 +53,7 @@ pub(super) async fn issue(
         )));
     };
     let oidc = app.oidc.as_deref().ok_or_else(|| {
-        ApiError::Internal("api_type app needs [issuer], which is not configured".into())
+        ApiError::Internal("api_type app needs [oidc_provider], which is not configured".into())
     })?;
     let user_id = verified.subject.to_string();
     let user = context::user_from_claims(verified.claims, &user_id);

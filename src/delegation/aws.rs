@@ -17,7 +17,7 @@ use crate::saml::{self, Mappings};
 pub struct ResolvedAws {
     pub backend: Backend,
     pub role: RoleArn,
-    /// The IAM SAML provider, or with web identity the IAM OIDC provider for `[issuer]`.
+    /// The IAM SAML provider, or with web identity the IAM OIDC provider for `[oidc_provider]`.
     pub principal: PrincipalArn,
     pub region: Region,
     pub lifetime_in_seconds: u32,
@@ -98,7 +98,7 @@ impl<'a> AwsPrefill<'a> {
     /// The final settings: every key rules set in `aws` (an object, when rules ran)
     /// replaces the prefilled value; keys they removed fall back to it. The session tags,
     /// source identity and policy come from `user` (the claims after rules) and the tags
-    /// rules set. `oidc_issuer` is `[issuer] url`, which names the IAM OIDC provider of a
+    /// rules set. `oidc_issuer` is `[oidc_provider] url`, which names the IAM OIDC provider of a
     /// web identity target.
     pub fn resolve(
         self,
@@ -159,7 +159,7 @@ impl<'a> AwsPrefill<'a> {
     }
 }
 
-/// A web identity target's principal is the IAM OIDC provider for `[issuer] url` in the
+/// A web identity target's principal is the IAM OIDC provider for `[oidc_provider] url` in the
 /// role's account; rules choose the role, not the provider.
 fn web_identity_principal(
     set: &RuleValues<'_>,
@@ -169,12 +169,12 @@ fn web_identity_principal(
     if set.get("principal").is_some() {
         return Err(RuleValues::bad(
             "principal",
-            "the client's backend is web_identity, whose principal is the IAM OIDC provider of [issuer]; set only the role",
+            "the client's backend is web_identity, whose principal is the IAM OIDC provider of [oidc_provider]; set only the role",
         ));
     }
     let Some(url) = oidc_issuer else {
         return Err(ApiError::Internal(
-            "the web_identity backend needs [issuer], which is not configured".into(),
+            "the web_identity backend needs [oidc_provider], which is not configured".into(),
         ));
     };
     Ok(role.map(|role| PrincipalArn::oidc_provider(role, url)))

@@ -1,5 +1,5 @@
-//! The parameters of a `/delegation` request, checked against the table in DESIGN §2, and
-//! the clients they name.
+//! The parameters of a `/delegation` request, checked against the table in
+//! docs/api.md, and the clients they name.
 
 use std::collections::BTreeMap;
 
@@ -50,7 +50,7 @@ impl Params {
 pub enum ApiType {
     /// AWS credentials (the default).
     Aws,
-    /// A new id_token for the target, signed by `[issuer]`.
+    /// A new id_token for the target, signed by `[oidc_provider]`.
     App,
 }
 

@@ -1,6 +1,6 @@
 //! Credentials through `AssumeRoleWithWebIdentity`: a short-lived JWT signed by the
-//! server's own issuer (`[issuer]`), redeemed at once with STS. The role's trust policy
-//! names the IAM OIDC provider for `[issuer] url` and can require `<host>:aud` and
+//! server's own issuer (`[oidc_provider]`), redeemed at once with STS. The role's trust policy
+//! names the IAM OIDC provider for `[oidc_provider] url` and can require `<host>:aud` and
 //! `<host>:sub`; session tags travel in AWS's `https://aws.amazon.com/tags` claim.
 
 use serde_json::{Map, Value};
@@ -54,7 +54,7 @@ pub(super) async fn issue(
     let Parties { caller, target } = parties;
     let oidc = app.oidc.as_deref().ok_or_else(|| {
         ApiError::Internal(
-            "the web_identity backend needs [issuer], which is not configured".into(),
+            "the web_identity backend needs [oidc_provider], which is not configured".into(),
         )
     })?;
     let aws = &prepared.aws;

@@ -1,4 +1,4 @@
-//! The OIDC documents of the server's own issuer (`[issuer]`): what IAM reads when an OIDC
+//! The OIDC documents of the server's own issuer (`[oidc_provider]`): what IAM reads when an OIDC
 //! identity provider is created, and what any JWT library needs to verify our tokens.
 
 use std::sync::Arc;
@@ -28,7 +28,7 @@ fn issuer(server: &Server) -> Result<Arc<OidcIssuer>, ApiError> {
     server.app().oidc.clone().ok_or(ApiError::NotFound)
 }
 
-/// `GET /.well-known/openid-configuration`; 404 without `[issuer]`.
+/// `GET /.well-known/openid-configuration`; 404 without `[oidc_provider]`.
 pub async fn discovery(State(server): State<Arc<Server>>) -> Result<Response, ApiError> {
     Ok(document(issuer(&server)?.discovery_json()))
 }

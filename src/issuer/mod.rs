@@ -1,4 +1,4 @@
-//! The server as an OIDC issuer (`[issuer]`): its signing key (and the next one during a
+//! The server as an OIDC issuer (`[oidc_provider]`): its signing key (and the next one during a
 //! rotation), the JWKS and discovery documents AWS IAM reads when an OIDC identity provider
 //! is created, and the tokens it signs — for `AssumeRoleWithWebIdentity` and `api_type=app`.
 //!
@@ -29,7 +29,7 @@ pub use token::{
 /// How long clients (and IAM) may keep the JWKS and discovery documents.
 pub const DOCUMENT_MAX_AGE_SECONDS: u32 = 300;
 
-/// `[issuer]`, validated.
+/// `[oidc_provider]`, validated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OidcIssuerSettings {
     /// The `iss` of every token: where this server's root is reachable, without a trailing `/`.

@@ -89,7 +89,7 @@ pub fn reserved_claim_problem(name: &str) -> Option<&'static str> {
 /// One web identity token, before signing.
 #[derive(Debug)]
 pub struct WebIdentityClaims<'a> {
-    /// `[issuer] url`.
+    /// `[oidc_provider] url`.
     pub issuer: &'a str,
     pub subject: &'a str,
     pub audience: &'a str,

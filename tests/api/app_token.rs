@@ -19,7 +19,7 @@ async fn app_with_targets() -> TestApp {
     let sts = StsFront::start().await;
     let key = generate_rsa_key().unwrap();
     let extra = format!(
-        "\n[issuer]\nurl = \"{URL}\"\nsigning_key = \"oidc.key\"\n\n[rules]\nfiles = [\"seen.js\"]\n\n\
+        "\n[oidc_provider]\nurl = \"{URL}\"\nsigning_key = \"oidc.key\"\n\n[rules]\nfiles = [\"seen.js\"]\n\n\
          [[clients]]\nclient_id = \"portal\"\nissuer = \"{0}\"\nallowed_callers = [\"app\"]\n\
          [clients.app]\nenabled = true\nlifetime_in_seconds = 3600\n",
         issuer.issuer

@@ -13,7 +13,7 @@ pub(crate) const URL: &str = "https://delegation.test";
 async fn app_with_keys(current: &str, next: Option<&str>) -> TestApp {
     let issuer = Issuer::start().await;
     let sts = StsFront::start().await;
-    let mut section = format!("[issuer]\nurl = \"{URL}/\"\nsigning_key = \"oidc.key\"\n");
+    let mut section = format!("[oidc_provider]\nurl = \"{URL}/\"\nsigning_key = \"oidc.key\"\n");
     let mut files = vec![("oidc.key", current)];
     if let Some(next) = next {
         section.push_str("next_signing_key = \"oidc-next.key\"\n");
@@ -178,7 +178,7 @@ async fn a_rotation_publishes_the_next_key_before_it_signs() {
         let issuer = Issuer::start().await;
         let sts = StsFront::start().await;
         let section = format!(
-            "[issuer]\nurl = \"{URL}/\"\nsigning_key = \"oidc.key\"\nretired_signing_keys = [\"oidc-old.key\"]\n"
+            "[oidc_provider]\nurl = \"{URL}/\"\nsigning_key = \"oidc.key\"\nretired_signing_keys = [\"oidc-old.key\"]\n"
         );
         let files = [("oidc.key", new.as_str()), ("oidc-old.key", old.as_str())];
         TestApp::spawn_custom(issuer, sts, &section, None, &files).await

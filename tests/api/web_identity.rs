@@ -20,7 +20,7 @@ async fn web_app(aws: &str, rest: &str, files: &[(&str, &str)]) -> TestApp {
     let sts = StsFront::start().await;
     let key = generate_rsa_key().unwrap();
     let extra = format!(
-        "\n[issuer]\nurl = \"{URL}\"\nsigning_key = \"oidc.key\"\n\n[[clients]]\nclient_id = \"web\"\nissuer = \"{}\"\n[clients.aws]\nbackend = \"web_identity\"\nrole = \"{WEB_ROLE}\"\n{aws}\n{rest}",
+        "\n[oidc_provider]\nurl = \"{URL}\"\nsigning_key = \"oidc.key\"\n\n[[clients]]\nclient_id = \"web\"\nissuer = \"{}\"\n[clients.aws]\nbackend = \"web_identity\"\nrole = \"{WEB_ROLE}\"\n{aws}\n{rest}",
         issuer.issuer
     );
     let mut all = vec![("oidc.key", key.as_str())];

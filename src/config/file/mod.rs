@@ -32,7 +32,9 @@ pub struct FileConfig {
     pub cache: CacheSection,
     #[serde(default)]
     pub state: StateSection,
-    /// The server's own OIDC issuer; absent: none.
+    /// The server's own OIDC provider; absent: none.
+    pub oidc_provider: Option<OidcIssuerSection>,
+    /// The old name of `[oidc_provider]`, still read (with a warning).
     pub issuer: Option<OidcIssuerSection>,
     #[serde(default)]
     pub outbound: OutboundSection,

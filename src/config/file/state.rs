@@ -1,4 +1,5 @@
-//! `[state]` (Redis, shared by every replica) and `[issuer]` (the server's own OIDC issuer).
+//! `[state]` (Redis, shared by every replica) and `[oidc_provider]` (the server's own OIDC
+//! provider).
 
 use std::path::PathBuf;
 
@@ -42,7 +43,7 @@ impl std::fmt::Debug for StateSection {
     }
 }
 
-/// `[issuer]`: the server as an OIDC issuer.
+/// `[oidc_provider]` (formerly `[issuer]`): the server as an OIDC provider.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OidcIssuerSection {

@@ -45,8 +45,9 @@ impl Problems {
     }
 }
 
-pub(super) fn validate(raw: FileConfig, base: &Path) -> Result<Settings, Vec<String>> {
+pub(super) fn validate(mut raw: FileConfig, base: &Path) -> Result<Settings, Vec<String>> {
     let mut p = Problems::default();
+    let (renamed, provider_section) = old_names(&mut raw, &mut p);
     let server = server(&raw, base, &mut p);
     let saml = saml(&raw.saml, base, &mut p);
     let sts = sts(&raw, &mut p);
@@ -99,7 +100,10 @@ pub(super) fn validate(raw: FileConfig, base: &Path) -> Result<Settings, Vec<Str
         p.add("clients", "at least one [[clients]] entry is required");
     }
     identity::check(&raw.clients, &clients, &raw.saml.issuer, &mut p);
-    let issuer_url = raw.issuer.as_ref().map(|i| i.url.trim_end_matches('/'));
+    let issuer_url = raw
+        .oidc_provider
+        .as_ref()
+        .map(|i| i.url.trim_end_matches('/'));
     own_issuer::own_issuer(&raw.clients, &clients, issuer_url, &mut p);
     let rules = rules(&raw.rules, raw.server.request_timeout_ms, base, &mut p);
     let limits = &raw.limits;
@@ -119,7 +123,7 @@ pub(super) fn validate(raw: FileConfig, base: &Path) -> Result<Settings, Vec<Str
     );
     let cache = cache(&raw, &mut p);
     let state = state::state(&raw, base, &mut p);
-    let oidc_issuer = oidc::oidc_issuer(&raw, base, &mut p);
+    let oidc_issuer = oidc::oidc_issuer(&raw, provider_section, base, &mut p);
     let outbound = outbound(&raw, base, &mut p);
     let audit = audit(&raw, base, &mut p);
     let admin_token = admin_token(&raw, base, &mut p);
@@ -131,6 +135,7 @@ pub(super) fn validate(raw: FileConfig, base: &Path) -> Result<Settings, Vec<Str
             oidc_issuer,
             audit,
             admin_token,
+            renamed,
             rules,
             limits: LimitSettings {
                 per_minute: raw.limits.per_user_per_minute,
@@ -144,6 +149,35 @@ pub(super) fn validate(raw: FileConfig, base: &Path) -> Result<Settings, Vec<Str
         }),
         _ => Err(p.0),
     }
+}
+
+/// Reads sections and keys written under their old names as the new ones, and lists them
+/// for a warning. Returns the list, and the name `[oidc_provider]` was written under (so
+/// errors name the key as written).
+fn old_names(
+    raw: &mut FileConfig,
+    p: &mut Problems,
+) -> (Vec<(&'static str, &'static str)>, &'static str) {
+    let mut renamed = Vec::new();
+    if raw.server.management_listen.is_none() && raw.server.metrics_listen.is_some() {
+        renamed.push(("server.metrics_listen", "server.management_listen"));
+    }
+    let section = match (&raw.oidc_provider, raw.issuer.take()) {
+        (Some(_), Some(_)) => {
+            p.add(
+                "issuer",
+                "is the old name of [oidc_provider], which is set too: keep only [oidc_provider]",
+            );
+            "oidc_provider"
+        }
+        (None, Some(old)) => {
+            raw.oidc_provider = Some(old);
+            renamed.push(("[issuer]", "[oidc_provider]"));
+            "issuer"
+        }
+        _ => "oidc_provider",
+    };
+    (renamed, section)
 }
 
 /// `[admin] token_file`: the admin bearer token, trimmed; at least 32 characters.

@@ -1,4 +1,5 @@
-//! `[issuer]`: the server's own OIDC issuer, its URL and keys.
+//! `[oidc_provider]` (formerly `[issuer]`): the server's own OIDC provider, its URL and
+//! keys.
 
 use std::path::Path;
 
@@ -8,34 +9,37 @@ use super::{Problems, read};
 use crate::config::file::FileConfig;
 use crate::config::settings::Secret;
 
-/// `[issuer]`: its URL is every token's `iss` and the base of the documents IAM fetches, so
-/// it must be HTTPS (plain HTTP only on loopback, for tests), without query or fragment.
+/// `[oidc_provider]`, written as `[section]`: its URL is every token's `iss` and the base of
+/// the documents IAM fetches, so it must be HTTPS (plain HTTP only on loopback, for tests),
+/// without query or fragment.
 pub(super) fn oidc_issuer(
     raw: &FileConfig,
+    section: &str,
     base: &Path,
     p: &mut Problems,
 ) -> Option<crate::issuer::OidcIssuerSettings> {
-    let s = raw.issuer.as_ref()?;
-    let url = p.check("issuer.url", issuer_url(&s.url))?;
-    let key = read(p, "issuer.signing_key", base, &s.signing_key);
+    let s = raw.oidc_provider.as_ref()?;
+    let key = |name: &str| format!("{section}.{name}");
+    let url = p.check(&key("url"), issuer_url(&s.url))?;
+    let signing_key = read(p, &key("signing_key"), base, &s.signing_key);
     let next = match &s.next_signing_key {
-        Some(path) => Some(read(p, "issuer.next_signing_key", base, path)?),
+        Some(path) => Some(read(p, &key("next_signing_key"), base, path)?),
         None => None,
     };
     let mut retired = Vec::with_capacity(s.retired_signing_keys.len());
     for (i, path) in s.retired_signing_keys.iter().enumerate() {
-        let key = format!("issuer.retired_signing_keys[{i}]");
+        let key = key(&format!("retired_signing_keys[{i}]"));
         retired.push(Secret::new(read(p, &key, base, path)?));
     }
     let settings = crate::issuer::OidcIssuerSettings {
         url,
-        signing_key_pem: Secret::new(key?),
+        signing_key_pem: Secret::new(signing_key?),
         next_signing_key_pem: next.map(Secret::new),
         retired_signing_key_pems: retired,
     };
     // Load the keys now, so a bad one is named at start and by check-config.
     p.check(
-        "issuer.signing_key",
+        &key("signing_key"),
         crate::issuer::OidcIssuer::new(&settings),
     )?;
     Some(settings)

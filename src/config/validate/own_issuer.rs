@@ -1,7 +1,7 @@
-//! Clients whose tokens the server's own `[issuer]` signs: web identity targets (the JWT
+//! Clients whose tokens the server's own `[oidc_provider]` signs: web identity targets (the JWT
 //! STS redeems) and `api_type=app` targets (an id_token for the application).
 //!
-//! Every such token carries the one `[issuer] url` as `iss`, so its `sub` is one namespace
+//! Every such token carries the one `[oidc_provider] url` as `iss`, so its `sub` is one namespace
 //! for AWS and for every application: all these clients take their users from one token
 //! issuer, as a SAML issuer's do. An app token must never be redeemable at STS, so no app
 //! client's ID may be the `aud` of the web identity tokens (which an IAM OIDC provider
@@ -38,7 +38,7 @@ pub(super) fn own_issuer(
         for (_, _, key) in &users {
             p.add(
                 key,
-                "needs [issuer]: the server's own issuer signs the tokens it hands out",
+                "needs [oidc_provider]: the server's own issuer signs the tokens it hands out",
             );
         }
         return;
@@ -49,7 +49,7 @@ pub(super) fn own_issuer(
                 p.add(
                     key,
                     format!(
-                        "client `{}` takes id_tokens from `{}`, but client `{}`, which also gets tokens from [issuer], from `{}`; every [issuer] token carries the same iss, and `sub` is unique only within one token issuer, so a user of one could take the identity of a user of the other. Use the saml backend (and no [clients.app]) for the clients of one of them",
+                        "client `{}` takes id_tokens from `{}`, but client `{}`, which also gets tokens from [oidc_provider], from `{}`; every [oidc_provider] token carries the same iss, and `sub` is unique only within one token issuer, so a user of one could take the identity of a user of the other. Use the saml backend (and no [clients.app]) for the clients of one of them",
                         client.client_id, client.issuer, first.client_id, first.issuer
                     ),
                 );
@@ -107,13 +107,13 @@ fn web_identity_url(url: &str, p: &mut Problems) {
         .map_or(authority, |(_, rest)| rest);
     if after_host.contains(':') {
         p.add(
-            "issuer.url",
+            "oidc_provider.url",
             "has a port, which an IAM OIDC provider URL cannot have (web identity clients are configured)",
         );
     }
     if authority.chars().any(|c| c.is_ascii_uppercase()) {
         p.add(
-            "issuer.url",
+            "oidc_provider.url",
             "must have its host in lowercase, as IAM names the OIDC provider (web identity clients are configured)",
         );
     }

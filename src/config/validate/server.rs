@@ -102,13 +102,9 @@ pub(super) fn server(raw: &FileConfig, base: &Path, p: &mut Problems) -> Option<
         0,
         1_000_000,
     );
-    let mut deprecated_keys = Vec::new();
     let (key, management) = match (&s.management_listen, &s.metrics_listen) {
         (Some(text), _) => ("server.management_listen", text.as_str()),
-        (None, Some(text)) => {
-            deprecated_keys.push("server.metrics_listen");
-            ("server.metrics_listen", text.as_str())
-        }
+        (None, Some(text)) => ("server.metrics_listen", text.as_str()),
         (None, None) => ("server.management_listen", DEFAULT_MANAGEMENT_LISTEN),
     };
     let management_listen = p.check(
@@ -147,7 +143,6 @@ pub(super) fn server(raw: &FileConfig, base: &Path, p: &mut Problems) -> Option<
         max_in_flight: s.max_in_flight,
         metrics: s.metrics,
         management_listen: management_listen?,
-        deprecated_keys,
         readiness_grace: Duration::from_secs(s.readiness_grace_seconds),
     })
 }

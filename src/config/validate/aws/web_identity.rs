@@ -26,7 +26,7 @@ pub(super) fn backend(a: &AwsSection, key: &str, p: &mut Problems) -> Backend {
 }
 
 fn refuse_saml_only(a: &AwsSection, key: &str, p: &mut Problems) {
-    let why = "is for the saml backend; with web_identity the IAM OIDC provider is derived from [issuer] url and the role's account";
+    let why = "is for the saml backend; with web_identity the IAM OIDC provider is derived from [oidc_provider] url and the role's account";
     if a.principal.is_some() {
         p.add(&format!("{key}.principal"), why);
     }
@@ -38,7 +38,7 @@ fn refuse_saml_only(a: &AwsSection, key: &str, p: &mut Problems) {
     if a.saml_issuer.is_some() {
         p.add(
             &format!("{key}.saml_issuer"),
-            "is for the saml backend; web identity tokens are issued by [issuer] url",
+            "is for the saml backend; web identity tokens are issued by [oidc_provider] url",
         );
     }
     if !a.allow_request_roles.is_empty() {
