@@ -1,6 +1,27 @@
 //! delegation-server: a self-hosted replacement for Auth0's legacy `/delegation` endpoint
 //! for AWS. Verifies an OIDC id_token, signs a SAML 2.0 Response and exchanges it with STS
 //! `AssumeRoleWithSAML` for temporary credentials.
+//!
+//! # Layout
+//!
+//! The modules read top-down as a request flows (docs/architecture.md has the whole path):
+//!
+//! - [`cli`]: the commands; `serve` builds a [`server::Server`] and hands it to [`startup`].
+//! - [`startup`]: listeners, the accept loop and its connection limits, SIGHUP, shutdown.
+//! - [`server`]: the live [`app::App`] snapshot, swapped whole by a reload; [`app`] builds
+//!   the components (signer, verifier, STS client, rules engine, cache, …) from settings.
+//! - [`http`]: routes and handlers, the public and the management router; [`error`] is
+//!   where an error becomes an HTTP response.
+//! - [`delegation`]: one delegation, from parameters to credentials: parties, role choice,
+//!   rules, the SAML or web identity call, explain.
+//! - Components the flow calls: [`token`] (id_token verification), [`rules`] (the
+//!   JavaScript engine), [`saml`] (the signed Response), [`sts`] (the STS client),
+//!   [`cache`] (the credential cache), [`state`] (Redis), [`limit`] (the per-user rate
+//!   limit), [`issuer`] (the server's own OIDC provider).
+//! - [`domain`]: typed values parsed once (ARNs, regions, subjects, role rules, policies).
+//! - Beside the flow: [`config`] (the file, environment overrides, validation), [`ops`]
+//!   (metrics, audit log, request IDs), [`telemetry`] (logs), [`tls`] and [`roots`]
+//!   (server and client certificates).
 
 // Slicing a `str` by byte offsets panics off a character boundary: user and configuration
 // text is never sliced (use `get`, `split_at_checked` or byte comparisons instead).

@@ -1,4 +1,4 @@
-//! id_token verification (DESIGN §3) against a real local JWKS server.
+//! id_token verification against a real local JWKS server.
 //!
 //! Keys are generated at test time with aws-lc-rs; tokens are minted with jsonwebtoken;
 //! the JWKS is served by axum on 127.0.0.1 port 0, which counts its fetches.

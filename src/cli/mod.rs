@@ -1,4 +1,5 @@
-//! The command line (DESIGN §8).
+//! The command line: `serve`, `check-config`, `keygen`, `metadata`, `healthcheck`,
+//! `explain`, `reload` and `try-rule` (docs/deployment.md).
 
 mod explain;
 mod healthcheck;

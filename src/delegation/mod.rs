@@ -1,4 +1,5 @@
-//! One delegation, from checked parameters to STS credentials (DESIGN §1).
+//! One delegation, from checked parameters to STS credentials (docs/architecture.md, "The
+//! request path").
 
 mod app_token;
 mod aws;

@@ -1,4 +1,5 @@
-//! SAML attributes computed from the user object and the mappings (DESIGN §5).
+//! SAML attributes computed from the user object and the mappings (docs/tokens-saml-sts.md,
+//! "The SAML Response").
 
 use serde_json::{Map, Value};
 

@@ -1,4 +1,5 @@
-//! The IdP metadata document to upload to IAM as the SAML provider (DESIGN §2).
+//! The IdP metadata document to upload to IAM as the SAML provider, served at
+//! `/samlp/metadata` as Auth0 served it.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;

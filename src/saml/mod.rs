@@ -1,6 +1,6 @@
 //! SAML 2.0 for AWS: the signing key, the signed `samlp:Response` that STS
 //! `AssumeRoleWithSAML` redeems, the attributes it carries, and the IdP metadata that
-//! IAM is configured with (DESIGN §2, §5).
+//! IAM is configured with (docs/tokens-saml-sts.md).
 //!
 //! The XML is written by small functions over typed values; every piece of text that
 //! can come from a claim, a mapping or configuration is escaped, and characters XML 1.0

@@ -1,4 +1,4 @@
-//! The `samlp:Response` carrying one signed `saml:Assertion` (DESIGN §5).
+//! The `samlp:Response` carrying one signed `saml:Assertion` (docs/tokens-saml-sts.md).
 //!
 //! The Assertion is written directly in exclusive canonical form (see `xml.rs`), digested,
 //! and the `ds:Signature` is then spliced in right after its `Issuer`. The Response itself

@@ -1,6 +1,6 @@
 //! STS `AssumeRoleWithSAML` and `AssumeRoleWithWebIdentity`: exchange the signed SAML
 //! Response, or a JWT from the server's own issuer, for temporary credentials, and turn the
-//! reply into the JSON Auth0's `/delegation` answered with (DESIGN §6, §2).
+//! reply into the JSON Auth0's `/delegation` answered with (docs/tokens-saml-sts.md).
 //!
 //! The call is an unsigned form POST — both actions authenticate with the assertion or
 //! token itself, not with AWS keys. One pooled HTTP client serves every request; each call is

@@ -2,7 +2,8 @@
 //!
 //! Every claim is checked here; jsonwebtoken checks only the signatures of tokens that are
 //! not RSA-signed. Its `exp`/`nbf` checks would read the system clock; ours take `now` as
-//! a parameter (STYLE habit 4) so the time is the caller's and tests can pin it.
+//! a parameter so the time is the caller's and tests can pin it (docs/architecture.md,
+//! "Time, randomness and remote endpoints").
 
 use serde_json::Value;
 

@@ -1,4 +1,5 @@
-//! id_token verification (DESIGN §3), following RFC 8725 (JWT Best Current Practices).
+//! id_token verification, following RFC 8725 (JWT Best Current Practices); the checks and
+//! their order are listed in docs/tokens-saml-sts.md.
 //!
 //! The verifier trusts only what is configured: the exact issuer string, the issuer's
 //! algorithm allowlist and the keys published at its `jwks_uri` (or given statically).
