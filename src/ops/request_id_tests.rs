@@ -1,0 +1,33 @@
+//! Unit tests of `ops::request_id`.
+
+use super::*;
+
+#[test]
+fn ids_from_clients_are_kept_only_when_plain() {
+    for good in [
+        "abc",
+        "0f8fad5b-d9cb-469f-a165-70867728950e",
+        "Root=1-5759e988",
+        "a/b+c=",
+    ] {
+        assert!(is_well_formed(good), "{good}");
+    }
+    let long = "a".repeat(129);
+    for bad in ["", "a b", "a\nb", "<script>", "ü", long.as_str(), "a\"b"] {
+        assert!(!is_well_formed(bad), "{bad:?}");
+    }
+}
+
+#[test]
+fn hex_is_lowercase_with_the_high_half_first() {
+    assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff, 0x10]), "000fa5ff10");
+    assert_eq!(hex(&[]), "");
+}
+
+#[test]
+fn generated_ids_are_distinct_and_well_formed() {
+    let (a, b) = (generate(), generate());
+    assert_ne!(a, b);
+    assert_eq!(a.len(), 32);
+    assert!(is_well_formed(&a));
+}
