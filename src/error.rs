@@ -115,44 +115,55 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<crate::token::TokenError> for ApiError {
-    fn from(error: crate::token::TokenError) -> Self {
-        if error.is_key_fetch_failure() {
-            tracing::warn!(%error, "id_token could not be checked");
-            Self::Unavailable {
-                description: "the token issuer's signing keys are unavailable; retry later".into(),
-                retry_after: Duration::from_secs(5),
-            }
-        } else {
-            Self::InvalidGrant(error.to_string())
+/// The edge's reading of a delegation's refusal: one `ApiError` per kind, so the status
+/// table (docs/api.md) is decided here and only here.
+impl From<crate::delegation::DelegationError> for ApiError {
+    fn from(error: crate::delegation::DelegationError) -> Self {
+        use crate::delegation::DelegationError as E;
+        match error {
+            E::InvalidRequest(text) => Self::InvalidRequest(text),
+            E::UnsupportedGrantType(text) => Self::UnsupportedGrantType(text),
+            E::InvalidClient(text) => Self::InvalidClient(text),
+            E::InvalidGrant(text) => Self::InvalidGrant(text),
+            E::Unauthorized(text) => Self::Unauthorized(text),
+            E::AccessDenied(text) => Self::AccessDenied(text),
+            E::Upstream(text) => Self::Upstream(text),
+            E::Unavailable {
+                description,
+                retry_after,
+            } => Self::Unavailable {
+                description,
+                retry_after,
+            },
+            E::TooManyRequests { retry_after } => Self::TooManyRequests { retry_after },
+            E::Internal(detail) => Self::Internal(detail),
         }
     }
 }
 
-impl From<crate::sts::StsError> for ApiError {
-    fn from(error: crate::sts::StsError) -> Self {
-        use crate::sts::StsError;
-        match error {
-            StsError::Denied { .. } => Self::AccessDenied(error.to_string()),
-            // The tags and policy come largely from the user's claims, so too much of them
-            // is the request's problem, not a misconfiguration.
-            StsError::Rejected { ref code, .. } if code == "PackedPolicyTooLarge" => {
-                Self::InvalidRequest(format!(
-                    "the session tags and policy are too large for AWS once packed: {error}"
-                ))
-            }
-            StsError::Rejected { .. } => Self::Upstream(error.to_string()),
-            StsError::Unavailable { retry_after, .. } => {
-                tracing::warn!(%error, "STS unavailable");
-                Self::Unavailable {
-                    description: "AWS STS is unavailable; retry later".into(),
-                    retry_after: retry_after.unwrap_or(Duration::from_secs(2)),
-                }
-            }
-            StsError::Malformed { .. } => {
-                tracing::warn!(%error, "STS reply not understood");
-                Self::Upstream("AWS STS sent a reply that could not be understood".into())
-            }
+/// An explain report with its `outcome`: `"ok"`, or the error as `/delegation` would
+/// answer it (`error`, `status`) with its whole text: administrators see internal details
+/// too, since they are what to fix.
+pub fn explanation(
+    mut report: serde_json::Map<String, serde_json::Value>,
+    outcome: Result<(), crate::delegation::DelegationError>,
+) -> serde_json::Value {
+    let outcome = match outcome {
+        Ok(()) => serde_json::json!("ok"),
+        Err(error) => {
+            let description = error.to_string();
+            let answer = ApiError::from(error);
+            serde_json::json!({
+                "error": answer.code(),
+                "status": answer.status().as_u16(),
+                "error_description": description,
+            })
         }
-    }
+    };
+    report.insert("outcome".into(), outcome);
+    serde_json::Value::Object(report)
 }
+
+#[cfg(test)]
+#[path = "error_tests.rs"]
+mod tests;

@@ -6,11 +6,21 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::error::ApiError;
 use crate::state::{OnError, SharedState};
 
 /// How long a client refused because Redis is down is asked to wait.
 const STORE_DOWN_RETRY: Duration = Duration::from_secs(1);
+
+/// Why a request is not let through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LimitError {
+    /// The user is over their rate; one more is allowed after this long.
+    #[error("over the per-user rate; retry after {0:?}")]
+    Over(Duration),
+    /// Redis cannot decide and `on_error` is closed; retry after this long.
+    #[error("the shared rate-limit store is unavailable")]
+    StoreDown(Duration),
+}
 
 /// The per-user limit, wherever it is kept.
 #[derive(Debug)]
@@ -39,8 +49,8 @@ impl UserLimit {
 
     /// Takes one request from `user`'s allowance. When Redis cannot answer, `on_error`
     /// decides: refuse with 503 (closed) or let the request through (open).
-    pub async fn check(&self, user: &str) -> Result<(), ApiError> {
-        let too_many = |retry_after| ApiError::TooManyRequests { retry_after };
+    pub async fn check(&self, user: &str) -> Result<(), LimitError> {
+        let too_many = LimitError::Over;
         match self {
             Self::Local(limiter) => limiter.check(user, Instant::now()).map_err(too_many),
             Self::Shared {
@@ -50,10 +60,7 @@ impl UserLimit {
             } => match store.take(user, *per_minute, *burst).await {
                 Ok(allowed) => allowed.map_err(too_many),
                 Err(_) if store.settings().on_error == OnError::Open => Ok(()),
-                Err(_) => Err(ApiError::Unavailable {
-                    description: "the shared rate-limit store is unavailable; retry later".into(),
-                    retry_after: STORE_DOWN_RETRY,
-                }),
+                Err(_) => Err(LimitError::StoreDown(STORE_DOWN_RETRY)),
             },
         }
     }

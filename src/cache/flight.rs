@@ -7,7 +7,6 @@ use time::OffsetDateTime;
 use tokio::sync::watch;
 
 use super::{CacheKey, CredentialCache, FetchError, Shared, Slot};
-use crate::error::ApiError;
 use crate::sts::{StsError, StsResult};
 
 /// The one fetch under way for a key. Dropped without [`Flight::finish`] (the request was
@@ -19,11 +18,11 @@ pub(super) struct Flight<'a> {
 }
 
 impl Flight<'_> {
-    pub(super) fn finish(
+    pub(super) fn finish<E>(
         mut self,
-        outcome: Result<StsResult, FetchError>,
+        outcome: Result<StsResult, FetchError<E>>,
         now: OffsetDateTime,
-    ) -> Result<StsResult, ApiError> {
+    ) -> Result<StsResult, FetchError<E>> {
         let settings = &self.cache.settings;
         let mut entries = self.cache.lock();
         let (slot, shared, answer) = match outcome {
@@ -45,9 +44,11 @@ impl Flight<'_> {
                             until: now + settings.negative_ttl,
                         }
                     });
-                (slot, Some(Err(error.clone())), Err(ApiError::from(error)))
+                (slot, Some(Err(error.clone())), Err(FetchError::Sts(error)))
             }
-            Err(FetchError::Other(error)) => (None, None, Err(error)),
+            Err(error @ (FetchError::Other(_) | FetchError::Internal(_))) => {
+                (None, None, Err(error))
+            }
         };
         match slot {
             Some(slot) => self.cache.put(&mut entries, self.key, slot),

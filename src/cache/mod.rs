@@ -35,7 +35,6 @@ pub use key::{CacheKey, KeyParts};
 
 use flight::Flight;
 
-use crate::error::ApiError;
 use crate::state::SharedState;
 use crate::sts::{StsError, StsResult};
 
@@ -83,16 +82,19 @@ impl Lookup {
     }
 }
 
-/// Why a fetch produced no credentials.
+/// Why a fetch (or the cache) produced no credentials. `E` is the fetcher's own error.
 #[derive(Debug)]
-pub enum FetchError {
+pub enum FetchError<E> {
     /// STS answered with an error: waiting requests get the same answer.
     Sts(StsError),
     /// Anything before STS (signing): waiting requests fetch for themselves.
-    Other(ApiError),
+    Other(E),
+    /// The cache broke its own rule (a request asked to fetch twice): a bug, never a
+    /// fetcher's answer.
+    Internal(&'static str),
 }
 
-impl From<StsError> for FetchError {
+impl<E> From<StsError> for FetchError<E> {
     fn from(e: StsError) -> Self {
         Self::Sts(e)
     }
@@ -173,15 +175,15 @@ impl CredentialCache {
 
     /// The credentials for `key`: from an entry, from a fetch another request is making,
     /// or from `fetch`, whose result is then kept. `now` is the time entries are judged by.
-    pub async fn get_or_fetch<F, Fut>(
+    pub async fn get_or_fetch<F, Fut, E>(
         &self,
         key: CacheKey,
         now: OffsetDateTime,
         fetch: F,
-    ) -> (Result<StsResult, ApiError>, Lookup)
+    ) -> (Result<StsResult, FetchError<E>>, Lookup)
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<StsResult, FetchError>>,
+        Fut: Future<Output = Result<StsResult, FetchError<E>>>,
     {
         let mut fetch = Some(fetch);
         loop {
@@ -194,11 +196,11 @@ impl CredentialCache {
             };
             let answer = match found {
                 Found::Ready(result) => Ok(StsResult::clone(&result)),
-                Found::Refused(error) => Err(ApiError::from(error)),
+                Found::Refused(error) => Err(FetchError::Sts(error)),
                 Found::Wait(mut rx) => match rx.wait_for(Option::is_some).await {
                     Ok(shared) => match shared.as_ref() {
                         Some(Ok(result)) => Ok(StsResult::clone(result)),
-                        Some(Err(error)) => Err(ApiError::from(error.clone())),
+                        Some(Err(error)) => Err(FetchError::Sts(error.clone())),
                         None => continue,
                     },
                     // The fetching request ended without a result: try again.
@@ -207,7 +209,7 @@ impl CredentialCache {
                 Found::Fetch(flight) => {
                     let Some(fetch) = fetch.take() else {
                         return (
-                            Err(ApiError::Internal("credential cache fetched twice".into())),
+                            Err(FetchError::Internal("credential cache fetched twice")),
                             Lookup::Miss,
                         );
                     };

@@ -17,16 +17,16 @@ const LOCK_TTL: Duration = Duration::from_secs(15);
 /// How often a replica that waits for another's fetch looks for its result.
 const POLL: Duration = Duration::from_millis(25);
 
-pub(super) async fn through<F, Fut>(
+pub(super) async fn through<F, Fut, E>(
     store: &Arc<SharedState>,
     key: &CacheKey,
     now: OffsetDateTime,
     min_remaining: Duration,
     fetch: F,
-) -> (Result<StsResult, FetchError>, Lookup)
+) -> (Result<StsResult, FetchError<E>>, Lookup)
 where
     F: FnOnce() -> Fut,
-    Fut: Future<Output = Result<StsResult, FetchError>>,
+    Fut: Future<Output = Result<StsResult, FetchError<E>>>,
 {
     let serve_until = |r: &StsResult| r.expiration() - min_remaining;
     let started = Instant::now();

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use time::format_description::well_known::Rfc3339;
 
 use super::*;
+use crate::delegation::DelegationError;
 
 fn result(access_key: &str, expires: OffsetDateTime) -> StsResult {
     let expiration = expires.format(&Rfc3339).unwrap();
@@ -46,13 +47,23 @@ async fn get(
     now: OffsetDateTime,
     calls: &AtomicUsize,
     access_key: &str,
-) -> (Result<StsResult, ApiError>, Lookup) {
-    cache
+) -> (Result<StsResult, DelegationError>, Lookup) {
+    let (result, lookup) = cache
         .get_or_fetch(key, now, || async {
             calls.fetch_add(1, Ordering::SeqCst);
-            Ok(result(access_key, t0() + HOUR))
+            Ok::<_, FetchError<DelegationError>>(result(access_key, t0() + HOUR))
         })
-        .await
+        .await;
+    (result.map_err(as_delegation), lookup)
+}
+
+/// A cache answer as the delegation flow reads it.
+fn as_delegation(error: FetchError<DelegationError>) -> DelegationError {
+    match error {
+        FetchError::Sts(e) => e.into(),
+        FetchError::Other(e) => e,
+        FetchError::Internal(what) => DelegationError::Internal(what.into()),
+    }
 }
 
 #[tokio::test]
@@ -84,7 +95,7 @@ async fn credentials_too_short_for_min_remaining_are_not_kept() {
     let calls = AtomicUsize::new(0);
     let short = || async {
         calls.fetch_add(1, Ordering::SeqCst);
-        Ok(result("ASIASHORT", t0() + Duration::from_secs(900)))
+        Ok::<_, FetchError<DelegationError>>(result("ASIASHORT", t0() + Duration::from_secs(900)))
     };
     for _ in 0..2 {
         let (answer, lookup) = cache.get_or_fetch([2; 32], t0(), short).await;
@@ -119,7 +130,7 @@ async fn concurrent_misses_make_one_fetch() {
                     .get_or_fetch([5; 32], t0(), || async move {
                         calls.fetch_add(1, Ordering::SeqCst);
                         release.notified().await;
-                        Ok(result("ASIAONE", t0() + HOUR))
+                        Ok::<_, FetchError<DelegationError>>(result("ASIAONE", t0() + HOUR))
                     })
                     .await
             })
@@ -147,7 +158,11 @@ async fn a_cancelled_fetch_hands_over_to_a_waiting_request() {
         let cache = cache.clone();
         tokio::spawn(async move {
             cache
-                .get_or_fetch([6; 32], t0(), std::future::pending)
+                .get_or_fetch(
+                    [6; 32],
+                    t0(),
+                    std::future::pending::<Result<StsResult, FetchError<DelegationError>>>,
+                )
                 .await
         })
     };
@@ -174,17 +189,23 @@ async fn access_denied_is_repeated_for_the_negative_ttl_only() {
     let calls = AtomicUsize::new(0);
     let denied = || async {
         calls.fetch_add(1, Ordering::SeqCst);
-        Err(FetchError::Sts(StsError::Denied {
+        Err::<StsResult, _>(FetchError::<DelegationError>::Sts(StsError::Denied {
             code: "AccessDenied".into(),
             message: "Not authorized".into(),
         }))
     };
     let (first, lookup) = cache.get_or_fetch([7; 32], t0(), denied).await;
-    assert!(matches!(first, Err(ApiError::AccessDenied(_))));
+    assert!(matches!(
+        first.map_err(as_delegation),
+        Err(DelegationError::AccessDenied(_))
+    ));
     assert_eq!(lookup, Lookup::Miss);
     let soon = t0() + Duration::from_secs(9);
     let (again, lookup) = cache.get_or_fetch([7; 32], soon, denied).await;
-    assert!(matches!(again, Err(ApiError::AccessDenied(_))));
+    assert!(matches!(
+        again.map_err(as_delegation),
+        Err(DelegationError::AccessDenied(_))
+    ));
     assert_eq!(lookup, Lookup::Refused);
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     let later = t0() + Duration::from_secs(10);
@@ -199,14 +220,17 @@ async fn other_failures_are_not_kept() {
     let calls = AtomicUsize::new(0);
     let unavailable = || async {
         calls.fetch_add(1, Ordering::SeqCst);
-        Err(FetchError::Sts(StsError::Unavailable {
+        Err::<StsResult, _>(FetchError::<DelegationError>::Sts(StsError::Unavailable {
             reason: "503".into(),
             retry_after: None,
         }))
     };
     for _ in 0..2 {
         let (answer, lookup) = cache.get_or_fetch([8; 32], t0(), unavailable).await;
-        assert!(matches!(answer, Err(ApiError::Unavailable { .. })));
+        assert!(matches!(
+            answer.map_err(as_delegation),
+            Err(DelegationError::Unavailable { .. })
+        ));
         assert_eq!(lookup, Lookup::Miss);
     }
     assert_eq!(calls.load(Ordering::SeqCst), 2);

@@ -42,6 +42,7 @@ pub async fn explain(
             ..RequestInfo::default()
         },
     };
-    let explained = delegation::explain(app, &req).await;
+    let (report, outcome) = delegation::explain(app, &req).await;
+    let explained = crate::error::explanation(report, outcome);
     serde_json::to_string_pretty(&explained).map_err(|e| e.to_string())
 }

@@ -49,7 +49,7 @@ pub async fn try_rule(
             origin: None,
         },
     };
-    let fail = |e: crate::error::ApiError| match e {
+    let fail = |e: delegation::DelegationError| match crate::error::ApiError::from(e) {
         crate::error::ApiError::Internal(detail) => detail,
         other => format!("{} ({})", other, other.code()),
     };

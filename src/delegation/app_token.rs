@@ -4,9 +4,9 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use super::DelegationError;
 use super::{DelegationRequest, Parties, VerifiedUser, context};
 use crate::app::App;
-use crate::error::ApiError;
 use crate::issuer::{AppTokenClaims, new_jti};
 use crate::ops::DelegationEvent;
 
@@ -44,24 +44,26 @@ pub(super) async fn issue(
     verified: VerifiedUser,
     now: OffsetDateTime,
     event: &mut DelegationEvent,
-) -> Result<AppToken, ApiError> {
+) -> Result<AppToken, DelegationError> {
     let Parties { caller, target } = parties;
     let Some(settings) = target.app else {
-        return Err(ApiError::InvalidRequest(format!(
+        return Err(DelegationError::InvalidRequest(format!(
             "client `{}` does not allow api_type app; enable it with [clients.app]",
             target.client_id
         )));
     };
     let oidc = app.oidc.as_deref().ok_or_else(|| {
-        ApiError::Internal("api_type app needs [oidc_provider], which is not configured".into())
+        DelegationError::Internal(
+            "api_type app needs [oidc_provider], which is not configured".into(),
+        )
     })?;
     let user_id = verified.subject.to_string();
     let user = context::user_from_claims(verified.claims, &user_id);
     let rule_context = context::rule_context(req, parties, None);
     let ran = context::run_rules(&app.rules, user, rule_context, false, event).await?;
     event.decided_by = ran.decided_by.map(|rule| format!("rule:{rule}"));
-    let jti =
-        new_jti().ok_or_else(|| ApiError::Internal("the system random source failed".into()))?;
+    let jti = new_jti()
+        .ok_or_else(|| DelegationError::Internal("the system random source failed".into()))?;
     let claims = AppTokenClaims {
         issuer: oidc.url(),
         subject: &user_id,
@@ -74,7 +76,7 @@ pub(super) async fn issue(
     .to_json(ran.user);
     let id_token = oidc
         .sign(&claims)
-        .map_err(|e| ApiError::Internal(format!("signing the id_token: {e}")))?;
+        .map_err(|e| DelegationError::Internal(format!("signing the id_token: {e}")))?;
     Ok(AppToken {
         id_token,
         token_type: "Bearer",

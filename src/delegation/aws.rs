@@ -4,12 +4,12 @@
 
 use serde_json::{Map, Value, json};
 
+use super::DelegationError;
 use super::DelegationRequest;
 use super::choice::{Choice, choose};
 use super::session::{self, Session};
 use crate::config::{AwsDefaults, Backend};
 use crate::domain::{PrincipalArn, Region, RoleArn};
-use crate::error::ApiError;
 use crate::saml::{self, Mappings};
 
 /// Role, principal, region and attributes for one STS call.
@@ -50,7 +50,7 @@ impl<'a> AwsPrefill<'a> {
         defaults: &'a AwsDefaults,
         req: &DelegationRequest,
         claims: &Map<String, Value>,
-    ) -> Result<Self, ApiError> {
+    ) -> Result<Self, DelegationError> {
         let choice = choose(defaults, req, claims)?;
         let (role, principal) = (choice.role.clone(), choice.principal.clone());
         Ok(Self {
@@ -106,12 +106,12 @@ impl<'a> AwsPrefill<'a> {
         target: &str,
         user: &Map<String, Value>,
         oidc_issuer: Option<&str>,
-    ) -> Result<ResolvedAws, ApiError> {
+    ) -> Result<ResolvedAws, DelegationError> {
         let set = match aws {
             None => RuleValues(None),
             Some(Value::Object(map)) => RuleValues(Some(map)),
             Some(_) => {
-                return Err(ApiError::Internal(
+                return Err(DelegationError::Internal(
                     "rules left context.addonConfiguration.aws that is not an object".into(),
                 ));
             }
@@ -125,22 +125,22 @@ impl<'a> AwsPrefill<'a> {
             Backend::WebIdentity => web_identity_principal(&set, role.as_ref(), oidc_issuer)?,
         };
         let (Some(role), Some(principal)) = (role, principal) else {
-            return Err(ApiError::Internal(format!(
+            return Err(DelegationError::Internal(format!(
                 "client `{target}` has no AWS role and principal: set aws.role and aws.principal in its configuration or in a rule"
             )));
         };
         if role.partition() != principal.partition() {
-            return Err(ApiError::Internal(format!(
+            return Err(DelegationError::Internal(format!(
                 "role {role} and principal {principal} are in different AWS partitions"
             )));
         }
         let region = match set.parse("region", Region::parse)?.or(self.region) {
             Some(region) => region,
             None => Region::parse(role.partition().default_region())
-                .map_err(|e| ApiError::Internal(e.to_string()))?,
+                .map_err(|e| DelegationError::Internal(e.to_string()))?,
         };
         if region.partition() != role.partition() {
-            return Err(ApiError::Internal(format!(
+            return Err(DelegationError::Internal(format!(
                 "region {region} is not in the role's partition {}",
                 role.partition()
             )));
@@ -165,7 +165,7 @@ fn web_identity_principal(
     set: &RuleValues<'_>,
     role: Option<&RoleArn>,
     oidc_issuer: Option<&str>,
-) -> Result<Option<PrincipalArn>, ApiError> {
+) -> Result<Option<PrincipalArn>, DelegationError> {
     if set.get("principal").is_some() {
         return Err(RuleValues::bad(
             "principal",
@@ -173,7 +173,7 @@ fn web_identity_principal(
         ));
     }
     let Some(url) = oidc_issuer else {
-        return Err(ApiError::Internal(
+        return Err(DelegationError::Internal(
             "the web_identity backend needs [oidc_provider], which is not configured".into(),
         ));
     };
@@ -189,8 +189,8 @@ impl RuleValues<'_> {
         self.0.and_then(|m| m.get(key))
     }
 
-    fn bad(key: &str, problem: impl std::fmt::Display) -> ApiError {
-        ApiError::Internal(format!(
+    fn bad(key: &str, problem: impl std::fmt::Display) -> DelegationError {
+        DelegationError::Internal(format!(
             "rules set context.addonConfiguration.aws.{key}: {problem}"
         ))
     }
@@ -199,7 +199,7 @@ impl RuleValues<'_> {
         &self,
         key: &str,
         parse: impl Fn(&str) -> Result<T, E>,
-    ) -> Result<Option<T>, ApiError> {
+    ) -> Result<Option<T>, DelegationError> {
         match self.get(key) {
             None => Ok(None),
             Some(Value::String(s)) => parse(s).map(Some).map_err(|e| Self::bad(key, e)),
@@ -208,7 +208,7 @@ impl RuleValues<'_> {
         }
     }
 
-    fn lifetime(&self) -> Result<Option<u32>, ApiError> {
+    fn lifetime(&self) -> Result<Option<u32>, DelegationError> {
         let key = "lifetime_in_seconds";
         let Some(value) = self.get(key) else {
             return Ok(None);
@@ -228,7 +228,7 @@ impl RuleValues<'_> {
         }
     }
 
-    fn mappings(&self) -> Result<Option<Mappings>, ApiError> {
+    fn mappings(&self) -> Result<Option<Mappings>, DelegationError> {
         let Some(value) = self.get("mappings") else {
             return Ok(None);
         };

@@ -4,10 +4,10 @@
 
 use serde_json::{Map, Value};
 
+use super::DelegationError;
 use super::DelegationRequest;
 use crate::config::{AwsDefaults, NoMatch};
 use crate::domain::{PrincipalArn, RoleArn};
-use crate::error::ApiError;
 
 /// What chose the starting role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,7 +44,7 @@ pub fn choose(
     defaults: &AwsDefaults,
     req: &DelegationRequest,
     claims: &Map<String, Value>,
-) -> Result<Choice, ApiError> {
+) -> Result<Choice, DelegationError> {
     let configured = |by, tried| Choice {
         role: defaults.role.clone(),
         principal: defaults.principal.clone(),
@@ -58,7 +58,7 @@ pub fn choose(
                 .iter()
                 .find(|(r, p)| r.as_str() == role && p.as_str() == principal);
             let Some((r, p)) = pair else {
-                return Err(ApiError::InvalidRequest(format!(
+                return Err(DelegationError::InvalidRequest(format!(
                     "the role/principal pair is not allowed for client `{}`; set them in its configuration",
                     req.target
                 )));
@@ -72,7 +72,7 @@ pub fn choose(
         }
         (None, None) => {}
         _ => {
-            return Err(ApiError::InvalidRequest(
+            return Err(DelegationError::InvalidRequest(
                 "`role` and `principal` must be given together".into(),
             ));
         }
@@ -98,7 +98,7 @@ pub fn choose(
     }
     match defaults.no_match {
         NoMatch::Default => Ok(configured(Chooser::Configuration, tried)),
-        NoMatch::Deny => Err(ApiError::Unauthorized(
+        NoMatch::Deny => Err(DelegationError::Unauthorized(
             "no role rule gives this user a role".into(),
         )),
     }

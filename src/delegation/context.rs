@@ -2,10 +2,10 @@
 
 use serde_json::{Map, Value, json};
 
+use super::DelegationError;
 use super::aws::AwsPrefill;
 use super::{DelegationRequest, Parties};
 use crate::config::Client;
-use crate::error::ApiError;
 use crate::ops::{DelegationEvent, RulesReport};
 use crate::rules::{RuleFailure, RulesEngine, RulesOutput};
 
@@ -79,7 +79,7 @@ pub async fn run_rules(
     context: Map<String, Value>,
     trace: bool,
     event: &mut DelegationEvent,
-) -> Result<RulesOutput, ApiError> {
+) -> Result<RulesOutput, DelegationError> {
     if rules.is_empty() {
         return Ok(RulesOutput {
             user,
@@ -107,16 +107,16 @@ pub async fn run_rules(
         Err(RuleFailure::Unauthorized { rule, message }) => {
             tracing::info!(rule, "a rule refused the request");
             event.decided_by = Some(format!("rule:{rule}"));
-            Err(ApiError::Unauthorized(if message.is_empty() {
+            Err(DelegationError::Unauthorized(if message.is_empty() {
                 "a rule refused the request".into()
             } else {
                 message
             }))
         }
-        Err(RuleFailure::Failed { rule, reason }) => {
-            Err(ApiError::Internal(format!("rule {rule} failed: {reason}")))
-        }
-        Err(RuleFailure::Busy) => Err(ApiError::Unavailable {
+        Err(RuleFailure::Failed { rule, reason }) => Err(DelegationError::Internal(format!(
+            "rule {rule} failed: {reason}"
+        ))),
+        Err(RuleFailure::Busy) => Err(DelegationError::Unavailable {
             description: "the server is busy running rules; retry".into(),
             retry_after: std::time::Duration::from_secs(1),
         }),

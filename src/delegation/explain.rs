@@ -5,12 +5,12 @@
 
 use serde_json::{Map, Value, json};
 
+use super::DelegationError;
 use super::{AwsPrefill, DelegationRequest, Parties, VerifiedUser};
 use crate::app::App;
 use crate::config::Backend;
 use crate::domain::Subject;
 use crate::domain::role_rule::ClaimTest;
-use crate::error::ApiError;
 use crate::ops::DelegationEvent;
 use crate::token::{Expected, TokenError};
 
@@ -29,31 +29,24 @@ const CHECKS: [&str; 11] = [
     "subject",
 ];
 
-pub async fn explain(app: &App, req: &DelegationRequest) -> Value {
+/// The report, step by step, and how the delegation would end. How an error reads as
+/// HTTP (`error`, `status`) is added at the edge, by `crate::error::explanation`.
+pub async fn explain(
+    app: &App,
+    req: &DelegationRequest,
+) -> (Map<String, Value>, Result<(), DelegationError>) {
     let mut out = Map::new();
     out.insert("client".into(), json!(req.client_id));
     out.insert("target".into(), json!(req.target));
     let outcome = steps(app, req, &mut out).await;
-    out.insert(
-        "outcome".into(),
-        match outcome {
-            Ok(()) => json!("ok"),
-            Err(error) => json!({
-                "error": error.code(),
-                "status": error.status().as_u16(),
-                // Administrators see internal details too: they are what to fix.
-                "error_description": error.to_string(),
-            }),
-        },
-    );
-    Value::Object(out)
+    (out, outcome)
 }
 
 async fn steps(
     app: &App,
     req: &DelegationRequest,
     out: &mut Map<String, Value>,
-) -> Result<(), ApiError> {
+) -> Result<(), DelegationError> {
     let clients = &app.settings.clients;
     let caller = req.caller(clients)?;
     let expected = Expected {
@@ -83,11 +76,11 @@ async fn steps(
     );
     let claims = verified?;
     let subject =
-        Subject::from_claims(&claims).map_err(|e| ApiError::InvalidGrant(e.to_string()))?;
+        Subject::from_claims(&claims).map_err(|e| DelegationError::InvalidGrant(e.to_string()))?;
     let claims = super::context::user_from_claims(claims, &subject.to_string());
     let target = req.target(caller, clients)?;
     if req.api_type == super::ApiType::App {
-        return Err(ApiError::InvalidRequest(
+        return Err(DelegationError::InvalidRequest(
             "explain covers api_type aws; api_type app runs the rules and signs an id_token, with no role to choose".into(),
         ));
     }

@@ -5,6 +5,7 @@ mod app_token;
 mod aws;
 mod choice;
 mod context;
+mod error;
 mod explain;
 mod request;
 mod saml_call;
@@ -19,6 +20,7 @@ pub use app_token::AppToken;
 pub use aws::{AwsPrefill, ResolvedAws};
 pub use choice::{Choice, Chooser};
 pub use context::user_from_claims;
+pub use error::DelegationError;
 pub use explain::explain;
 pub use request::{ApiType, DelegationRequest, Params, RequestInfo};
 pub use session::Session;
@@ -27,7 +29,7 @@ use crate::app::App;
 use crate::cache::FetchError;
 use crate::config::{Backend, Client};
 use crate::domain::Subject;
-use crate::error::ApiError;
+
 use crate::ops::DelegationEvent;
 use crate::saml::{self, SamlAttribute};
 use crate::sts::StsResult;
@@ -81,7 +83,7 @@ pub async fn delegate(
     req: &DelegationRequest,
     event: &mut DelegationEvent,
     deadline: tokio::time::Instant,
-) -> Result<Issued, ApiError> {
+) -> Result<Issued, DelegationError> {
     let clients = &app.settings.clients;
     let caller = req.caller(clients)?;
     let expected = Expected {
@@ -98,13 +100,13 @@ pub async fn delegate(
     // the flow ends: unauthenticated clients, however many and however slow, cannot.
     let _permit = Arc::clone(&app.in_flight)
         .try_acquire_owned()
-        .map_err(|_| ApiError::Unavailable {
+        .map_err(|_| DelegationError::Unavailable {
             description: "the server is at its limit of delegations in flight; retry".into(),
             retry_after: std::time::Duration::from_secs(1),
         })?;
     event.issuer = Some(caller.issuer.clone());
     let subject =
-        Subject::from_claims(&claims).map_err(|e| ApiError::InvalidGrant(e.to_string()))?;
+        Subject::from_claims(&claims).map_err(|e| DelegationError::InvalidGrant(e.to_string()))?;
     event.subject = Some(subject.to_string());
     if let Some(limiter) = &app.limiter {
         limiter
@@ -125,7 +127,7 @@ pub async fn delegate(
     // only the server sets (`awsrole`, `rolesessionname`) are not taken from the token.
     let claims = context::user_from_claims(claims, &subject.to_string());
     let prefill = AwsPrefill::new(req.aws_defaults(target)?, req, &claims).inspect_err(|e| {
-        if matches!(e, ApiError::Unauthorized(_)) {
+        if matches!(e, DelegationError::Unauthorized(_)) {
             event.decided_by = Some("role_rules".to_owned());
         }
     })?;
@@ -149,19 +151,21 @@ async fn cached<Fut>(
     now: time::OffsetDateTime,
     event: &mut DelegationEvent,
     fetch: impl FnOnce() -> Fut,
-) -> Result<StsResult, ApiError>
+) -> Result<StsResult, DelegationError>
 where
-    Fut: std::future::Future<Output = Result<StsResult, FetchError>>,
+    Fut: std::future::Future<Output = Result<StsResult, FetchError<DelegationError>>>,
 {
+    let refused = |e| match e {
+        FetchError::Sts(e) => e.into(),
+        FetchError::Other(e) => e,
+        FetchError::Internal(what) => DelegationError::Internal(what.into()),
+    };
     let Some(cache) = &app.cache else {
-        return fetch().await.map_err(|e| match e {
-            FetchError::Sts(e) => e.into(),
-            FetchError::Other(e) => e,
-        });
+        return fetch().await.map_err(refused);
     };
     let (result, lookup) = cache.get_or_fetch(key(), now, fetch).await;
     event.cache = Some(lookup.as_str());
-    result
+    result.map_err(refused)
 }
 
 /// From verified claims to the final AWS settings and SAML attributes: builds `user` and
@@ -174,7 +178,7 @@ pub async fn prepare(
     verified: VerifiedUser,
     trace: bool,
     event: &mut DelegationEvent,
-) -> Result<Prepared, ApiError> {
+) -> Result<Prepared, DelegationError> {
     let user_id = verified.subject.to_string();
     let user = context::user_from_claims(verified.claims, &user_id);
     // Without rules nothing reads the context, and the AWS settings it would hand back
@@ -216,9 +220,9 @@ pub async fn prepare(
     }
     let mut attributes = saml::compute_attributes(&user, &aws.mappings).map_err(|e| {
         if e.is_user_data() {
-            ApiError::InvalidRequest(format!("the user's claims cannot be sent to AWS: {e}"))
+            DelegationError::InvalidRequest(format!("the user's claims cannot be sent to AWS: {e}"))
         } else {
-            ApiError::Internal(format!("SAML attributes: {e}"))
+            DelegationError::Internal(format!("SAML attributes: {e}"))
         }
     })?;
     let session = &aws.session;
@@ -228,7 +232,7 @@ pub async fn prepare(
         session.source_identity.as_deref(),
     ));
     saml::check_attribute_set(&attributes)
-        .map_err(|e| ApiError::Internal(format!("SAML attributes: {e}")))?;
+        .map_err(|e| DelegationError::Internal(format!("SAML attributes: {e}")))?;
     Ok(Prepared {
         user_id,
         aws,

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use super::DelegationError;
 use crate::config::{AwsDefaults, Client, ServerSettings};
 use crate::domain::truncate;
-use crate::error::ApiError;
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
@@ -28,20 +28,20 @@ pub struct Params(pub Map<String, Value>);
 
 impl Params {
     /// A string parameter; empty strings count as absent.
-    pub fn string(&self, name: &str) -> Result<Option<&str>, ApiError> {
+    pub fn string(&self, name: &str) -> Result<Option<&str>, DelegationError> {
         match self.0.get(name) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) if s.is_empty() => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
-            Some(_) => Err(ApiError::InvalidRequest(format!(
+            Some(_) => Err(DelegationError::InvalidRequest(format!(
                 "`{name}` must be a string"
             ))),
         }
     }
 
-    pub fn required(&self, name: &str) -> Result<&str, ApiError> {
+    pub fn required(&self, name: &str) -> Result<&str, DelegationError> {
         self.string(name)?
-            .ok_or_else(|| ApiError::InvalidRequest(format!("`{name}` is required")))
+            .ok_or_else(|| DelegationError::InvalidRequest(format!("`{name}` is required")))
     }
 }
 
@@ -78,13 +78,17 @@ pub struct DelegationRequest {
 }
 
 impl DelegationRequest {
-    pub fn from_params(params: Params, info: RequestInfo) -> Result<Self, ApiError> {
+    pub fn from_params(params: Params, info: RequestInfo) -> Result<Self, DelegationError> {
         let client_id = params.required("client_id")?.to_owned();
         match params.string("grant_type")? {
-            None => return Err(ApiError::InvalidRequest("`grant_type` is required".into())),
+            None => {
+                return Err(DelegationError::InvalidRequest(
+                    "`grant_type` is required".into(),
+                ));
+            }
             Some(JWT_BEARER) => {}
             Some(other) => {
-                return Err(ApiError::UnsupportedGrantType(format!(
+                return Err(DelegationError::UnsupportedGrantType(format!(
                     "grant_type `{}` is not supported; use {JWT_BEARER}",
                     truncate(other)
                 )));
@@ -93,17 +97,21 @@ impl DelegationRequest {
         let id_token = match (params.string("id_token")?, params.string("refresh_token")?) {
             (Some(token), _) => token.to_owned(),
             (None, Some(_)) => {
-                return Err(ApiError::InvalidRequest(
+                return Err(DelegationError::InvalidRequest(
                     "refresh_token is not supported; send the user's id_token".into(),
                 ));
             }
-            (None, None) => return Err(ApiError::InvalidRequest("`id_token` is required".into())),
+            (None, None) => {
+                return Err(DelegationError::InvalidRequest(
+                    "`id_token` is required".into(),
+                ));
+            }
         };
         let api_type = match params.string("api_type")? {
             None | Some("aws") => ApiType::Aws,
             Some("app") => ApiType::App,
             Some(other) => {
-                return Err(ApiError::InvalidRequest(format!(
+                return Err(DelegationError::InvalidRequest(format!(
                     "api_type `{}` is not supported; use `aws` or `app`",
                     truncate(other)
                 )));
@@ -131,9 +139,12 @@ impl DelegationRequest {
     pub fn caller<'a>(
         &self,
         clients: &'a BTreeMap<String, Client>,
-    ) -> Result<&'a Client, ApiError> {
+    ) -> Result<&'a Client, DelegationError> {
         clients.get(&self.client_id).ok_or_else(|| {
-            ApiError::InvalidClient(format!("unknown client `{}`", truncate(&self.client_id)))
+            DelegationError::InvalidClient(format!(
+                "unknown client `{}`",
+                truncate(&self.client_id)
+            ))
         })
     }
 
@@ -144,14 +155,14 @@ impl DelegationRequest {
         &self,
         caller: &Client,
         clients: &'a BTreeMap<String, Client>,
-    ) -> Result<&'a Client, ApiError> {
+    ) -> Result<&'a Client, DelegationError> {
         clients
             .get(&self.target)
             .filter(|t| {
                 t.client_id == caller.client_id || t.allowed_callers.contains(&caller.client_id)
             })
             .ok_or_else(|| {
-                ApiError::InvalidClient(format!(
+                DelegationError::InvalidClient(format!(
                     "client `{}` may not request delegation for target `{}`",
                     caller.client_id,
                     truncate(&self.target)
@@ -160,7 +171,11 @@ impl DelegationRequest {
     }
 
     /// Refuses a browser request whose origin the calling client does not allow.
-    pub fn check_origin(&self, caller: &Client, server: &ServerSettings) -> Result<(), ApiError> {
+    pub fn check_origin(
+        &self,
+        caller: &Client,
+        server: &ServerSettings,
+    ) -> Result<(), DelegationError> {
         let Some(origin) = &self.info.origin else {
             return Ok(());
         };
@@ -172,7 +187,7 @@ impl DelegationRequest {
         {
             Ok(())
         } else {
-            Err(ApiError::InvalidClient(format!(
+            Err(DelegationError::InvalidClient(format!(
                 "origin `{}` is not allowed for client `{}`",
                 truncate(origin),
                 caller.client_id
@@ -181,9 +196,9 @@ impl DelegationRequest {
     }
 
     /// The target's AWS settings; `api_type` is `aws` or absent, so AWS must be configured.
-    pub fn aws_defaults<'a>(&self, target: &'a Client) -> Result<&'a AwsDefaults, ApiError> {
+    pub fn aws_defaults<'a>(&self, target: &'a Client) -> Result<&'a AwsDefaults, DelegationError> {
         target.aws.as_ref().ok_or_else(|| {
-            ApiError::InvalidRequest(format!(
+            DelegationError::InvalidRequest(format!(
                 "client `{}` has no AWS settings, so api_type aws cannot be served",
                 target.client_id
             ))

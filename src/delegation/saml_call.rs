@@ -3,11 +3,11 @@
 
 use time::OffsetDateTime;
 
+use super::DelegationError;
 use super::{Parties, Prepared, cached};
 use crate::app::App;
 use crate::cache::{FetchError, KeyParts};
 use crate::config::Backend;
-use crate::error::ApiError;
 use crate::ops::DelegationEvent;
 use crate::saml::{self, ResponseParams};
 use crate::sts::{AssumeRoleWithSaml, StsResult};
@@ -19,7 +19,7 @@ pub(super) async fn issue(
     now: OffsetDateTime,
     deadline: tokio::time::Instant,
     event: &mut DelegationEvent,
-) -> Result<StsResult, ApiError> {
+) -> Result<StsResult, DelegationError> {
     let Parties { caller, target } = parties;
     let partition = prepared.aws.role.partition();
     let aws = &prepared.aws;
@@ -37,7 +37,7 @@ pub(super) async fn issue(
     };
     let fetch = || async {
         let xml = saml::build_signed_response(&params, &app.signer).map_err(|e| {
-            FetchError::Other(ApiError::Internal(format!(
+            FetchError::Other(DelegationError::Internal(format!(
                 "building the SAML response: {e}"
             )))
         })?;

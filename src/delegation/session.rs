@@ -7,10 +7,10 @@
 
 use serde_json::{Map, Value};
 
+use super::DelegationError;
 use crate::config::AwsDefaults;
 use crate::domain::claims::lookup;
 use crate::domain::session::{MAX_TAGS, tag_key_problem, tag_value_of, tag_value_problem};
-use crate::error::ApiError;
 use crate::saml::session_name::is_session_name_char;
 
 /// What shapes the session besides the role, ready to send.
@@ -29,9 +29,9 @@ pub fn resolve(
     defaults: &AwsDefaults,
     user: &Map<String, Value>,
     rule_tags: Option<&Value>,
-) -> Result<Session, ApiError> {
+) -> Result<Session, DelegationError> {
     let bad_claim = |what: String| {
-        ApiError::InvalidRequest(format!("the user's claims cannot be sent to AWS: {what}"))
+        DelegationError::InvalidRequest(format!("the user's claims cannot be sent to AWS: {what}"))
     };
     let mut tags = Vec::with_capacity(defaults.session_tags.len());
     for (key, claim) in &defaults.session_tags {
@@ -52,7 +52,7 @@ pub fn resolve(
     }
     merge_rule_tags(&mut tags, rule_tags)?;
     if tags.len() > MAX_TAGS {
-        return Err(ApiError::Internal(format!(
+        return Err(DelegationError::Internal(format!(
             "{} session tags after the rules; AWS allows at most 50",
             tags.len()
         )));
@@ -101,9 +101,9 @@ pub fn resolve(
 fn merge_rule_tags(
     tags: &mut Vec<(String, String)>,
     rule_tags: Option<&Value>,
-) -> Result<(), ApiError> {
+) -> Result<(), DelegationError> {
     let bad = |problem: String| {
-        ApiError::Internal(format!(
+        DelegationError::Internal(format!(
             "rules set context.addonConfiguration.aws.tags: {problem}"
         ))
     };

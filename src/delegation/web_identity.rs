@@ -6,12 +6,12 @@
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
+use super::DelegationError;
 use super::{Parties, Prepared, cached};
 use crate::app::App;
 use crate::cache::{FetchError, KeyParts};
 use crate::config::Backend;
 use crate::domain::claims::lookup;
-use crate::error::ApiError;
 use crate::issuer::{
     MAX_WEB_IDENTITY_TOKEN_CHARS, WEB_IDENTITY_DEFAULT_AUDIENCE, WebIdentityClaims, new_jti,
     reserved_claim_problem,
@@ -25,11 +25,11 @@ use crate::sts::{AssumeRoleWithWebIdentity, StsResult};
 pub(super) fn mapped_claims(
     user: &Map<String, Value>,
     mappings: &Mappings,
-) -> Result<Map<String, Value>, ApiError> {
+) -> Result<Map<String, Value>, DelegationError> {
     let mut claims = Map::new();
     for (name, property) in mappings {
         if let Some(problem) = reserved_claim_problem(name) {
-            return Err(ApiError::Internal(format!(
+            return Err(DelegationError::Internal(format!(
                 "mapped token claim `{name}` {problem}"
             )));
         }
@@ -50,10 +50,10 @@ pub(super) async fn issue(
     now: OffsetDateTime,
     deadline: tokio::time::Instant,
     event: &mut DelegationEvent,
-) -> Result<StsResult, ApiError> {
+) -> Result<StsResult, DelegationError> {
     let Parties { caller, target } = parties;
     let oidc = app.oidc.as_deref().ok_or_else(|| {
-        ApiError::Internal(
+        DelegationError::Internal(
             "the web_identity backend needs [oidc_provider], which is not configured".into(),
         )
     })?;
@@ -82,16 +82,18 @@ pub(super) async fn issue(
     };
     let fetch = || async {
         let jti = new_jti().ok_or_else(|| {
-            FetchError::Other(ApiError::Internal("the system random source failed".into()))
+            FetchError::Other(DelegationError::Internal(
+                "the system random source failed".into(),
+            ))
         })?;
         let claims = claims_at(now.unix_timestamp(), &jti);
         let token = oidc.sign(&claims).map_err(|e| {
-            FetchError::Other(ApiError::Internal(format!(
+            FetchError::Other(DelegationError::Internal(format!(
                 "signing the web identity token: {e}"
             )))
         })?;
         if token.len() > MAX_WEB_IDENTITY_TOKEN_CHARS {
-            return Err(FetchError::Other(ApiError::InvalidRequest(format!(
+            return Err(FetchError::Other(DelegationError::InvalidRequest(format!(
                 "the user's claims cannot be sent to AWS: the web identity token would be {} characters, and STS accepts at most {MAX_WEB_IDENTITY_TOKEN_CHARS}",
                 token.len()
             ))));

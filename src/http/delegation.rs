@@ -202,6 +202,7 @@ async fn run(
     let flow = delegation::delegate(app, &req, event, deadline);
     tokio::time::timeout_at(deadline, flow)
         .await
+        .map(|result| result.map_err(ApiError::from))
         .map_err(|_| ApiError::Unavailable {
             description: "the request did not complete in time; retry".into(),
             retry_after: std::time::Duration::from_secs(1),

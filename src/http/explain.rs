@@ -121,6 +121,7 @@ async fn run(
     let req = DelegationRequest::from_params(params, info)?;
     let explained = tokio::time::timeout_at(deadline, delegation::explain(app, &req))
         .await
+        .map(|(report, outcome)| crate::error::explanation(report, outcome))
         .map_err(|_| ApiError::Unavailable {
             description: "the explanation did not complete in time; retry".into(),
             retry_after: std::time::Duration::from_secs(1),
