@@ -65,10 +65,23 @@ fn escaped_field(
     }
 }
 
-/// `text` with every control character (C0, DEL, C1) written as an escape, so it stays
-/// on one line and sends no terminal sequence: `\n`, `\r`, `\t`, else `\u{…}`.
+/// Whether `c` could break a log line or make it read otherwise than it is: control
+/// characters (C0, DEL, C1), the line and paragraph separators, and the bidirectional
+/// overrides and isolates that reorder what a terminal shows.
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+        )
+        || ('\u{202A}'..='\u{202E}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
+/// `text` with every character that could break or disguise a log line (see
+/// `needs_escape`) written as an escape: `\n`, `\r`, `\t`, else `\u{…}`.
 pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(needs_escape) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -77,7 +90,7 @@ pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
+            c if needs_escape(c) => {
                 let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
             }
             c => out.push(c),
@@ -121,7 +134,7 @@ pub fn install_panic_hook() {
                 .unwrap_or_default();
             tracing::error!(
                 location,
-                "a request panicked; its message is not logged, as it may quote request data"
+                "a panic while handling request data; its message is not logged, as it may quote that data"
             );
         }));
     });

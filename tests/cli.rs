@@ -1038,3 +1038,41 @@ fn the_old_name_of_oidc_provider_is_read_with_a_warning() {
         text(&out)
     );
 }
+
+#[test]
+fn the_management_listener_old_name_cannot_be_written_beside_the_new_one() {
+    let tree = example_tree();
+    let config = tree.path().join("config/delegation.toml");
+    let original = std::fs::read_to_string(&config).unwrap();
+    let with = |extra: &str| original.replacen("[server]\n", &format!("[server]\n{extra}\n"), 1);
+    std::fs::write(&config, with("metrics_listen = \"\"")).unwrap();
+    let out = run(&["check-config"], &config, &[]);
+    assert!(
+        out.status.success(),
+        "an empty old key reads as unset: {}",
+        text(&out)
+    );
+    std::fs::write(&config, with("metrics_listen = \"127.0.0.1:9191\"")).unwrap();
+    let out = run(&["check-config"], &config, &[]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("server.metrics_listen"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn try_rule_refuses_a_user_file_that_names_a_member_twice() {
+    let tree = example_tree();
+    let config = tree.path().join("config/delegation.toml");
+    let user = tree.path().join("user.json");
+    std::fs::write(&user, r#"{"sub":"auth0|1","org":{"id":"a","id":"b"}}"#).unwrap();
+    let out = run(
+        &["try-rule", "--user", user.to_str().unwrap()],
+        &config,
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(text(&out).contains("named once"), "{}", text(&out));
+}

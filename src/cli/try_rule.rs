@@ -21,8 +21,14 @@ pub async fn try_rule(
 ) -> Result<String, String> {
     let text = std::fs::read_to_string(user_file)
         .map_err(|e| format!("cannot read {}: {e}", user_file.display()))?;
-    let claims: Map<String, Value> = serde_json::from_str(&text)
-        .map_err(|e| format!("{} is not a JSON object: {e}", user_file.display()))?;
+    // Read as a token's payload is: a member named twice, at any depth, is refused.
+    let claims: Map<String, Value> = crate::domain::json::object_with_unique_keys(text.as_bytes())
+        .map_err(|e| {
+            format!(
+                "{} is not a JSON object with each member named once: {e}",
+                user_file.display()
+            )
+        })?;
     let clients = &app.settings.clients;
     let client_id = match client {
         Some(id) => id.to_owned(),

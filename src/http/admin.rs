@@ -14,7 +14,8 @@ use subtle::ConstantTimeEq;
 pub const MAX_FAILURES: u32 = 5;
 /// How long failed attempts are remembered.
 pub const WINDOW: Duration = Duration::from_secs(60);
-/// Addresses remembered at most; beyond it the expired ones are forgotten, then all.
+/// Addresses remembered at most; beyond it the expired ones are forgotten, and while it is
+/// still full a failing address not yet remembered is refused unheard.
 const MAX_TRACKED: usize = 10_000;
 
 /// Why an admin request is refused.
@@ -47,9 +48,7 @@ impl AdminGuard {
         peer: IpAddr,
         now: Instant,
     ) -> Result<(), Refusal> {
-        let Ok(mut failures) = self.failures.lock() else {
-            return Err(Refusal::Throttled(WINDOW));
-        };
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(&(count, since)) = failures.get(&peer) {
             let elapsed = now.saturating_duration_since(since);
             if elapsed >= WINDOW {
@@ -61,10 +60,12 @@ impl AdminGuard {
         if same_token(presented, expected) {
             return Ok(());
         }
-        if failures.len() >= MAX_TRACKED {
+        if failures.len() >= MAX_TRACKED && !failures.contains_key(&peer) {
             failures.retain(|_, (_, since)| now.saturating_duration_since(*since) < WINDOW);
             if failures.len() >= MAX_TRACKED {
-                failures.clear();
+                // So many addresses failing at once is an attack: a new one is refused
+                // unheard rather than forgetting (and so unthrottling) the others.
+                return Err(Refusal::Throttled(WINDOW));
             }
         }
         let entry = failures.entry(peer).or_insert((0, now));

@@ -20,6 +20,8 @@ pub enum IssuerKeyError {
     Unsupported(&'static str),
     #[error("next_signing_key is the same key as signing_key")]
     SameKey,
+    #[error("signing_key or next_signing_key is listed in revoked_kids")]
+    Revoked,
     #[error("{0}")]
     Key(String),
     #[error("signing a token: {0}")]

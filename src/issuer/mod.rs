@@ -38,6 +38,9 @@ pub struct OidcIssuerSettings {
     pub next_signing_key_pem: Option<crate::config::Secret<String>>,
     /// Keys that signed tokens which may still be valid: published, never used to sign.
     pub retired_signing_key_pems: Vec<crate::config::Secret<String>>,
+    /// Key IDs withdrawn at once (a compromised key): never published, neither retired nor
+    /// kept after a reload; the current and next key may not be among them.
+    pub revoked_kids: Vec<String>,
 }
 
 pub struct OidcIssuer {
@@ -99,6 +102,11 @@ impl OidcIssuer {
         if next.as_ref().is_some_and(|n| n.kid == current.kid) {
             return Err(IssuerKeyError::SameKey);
         }
+        let revoked = |kid: &str| settings.revoked_kids.iter().any(|r| r == kid);
+        if revoked(&current.kid) || next.as_ref().is_some_and(|n| revoked(&n.kid)) {
+            return Err(IssuerKeyError::Revoked);
+        }
+        kept.retain(|(key, _)| !revoked(&key.kid));
         let mut retired: Vec<Arc<IssuerKey>> = Vec::new();
         for pem in &settings.retired_signing_key_pems {
             let key = IssuerKey::from_pem(pem.expose(), "retired_signing_keys")?;
@@ -106,7 +114,7 @@ impl OidcIssuer {
                 .chain(next.as_ref())
                 .chain(retired.iter().map(|k| k.as_ref()))
                 .any(|k| k.kid == key.kid);
-            if !known {
+            if !known && !revoked(&key.kid) {
                 retired.push(Arc::new(key));
             }
         }

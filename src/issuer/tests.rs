@@ -13,6 +13,7 @@ fn settings(key: &str, next: Option<&str>) -> OidcIssuerSettings {
         signing_key_pem: Secret::new(key.to_owned()),
         next_signing_key_pem: next.map(|n| Secret::new(n.to_owned())),
         retired_signing_key_pems: Vec::new(),
+        revoked_kids: Vec::new(),
     }
 }
 
@@ -200,4 +201,27 @@ fn es256_tokens_verify_with_the_published_key() {
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
     );
     assert!(decode::<Value>(&forged, &DecodingKey::from_jwk(jwk).unwrap(), &validation).is_err());
+}
+
+#[test]
+fn a_revoked_kid_is_withdrawn_at_once_even_when_a_reload_would_keep_it() {
+    let (stolen, fresh) = (ec_key(), ec_key());
+    let before = OidcIssuer::new(&settings(&stolen, None)).unwrap();
+    let stolen_kid = before.current_kid().to_owned();
+    let now = time::OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+    let lifetime = std::time::Duration::from_secs(36_000);
+    // An emergency rotation: the new key signs, and the stolen one is revoked.
+    let mut emergency = settings(&fresh, None);
+    emergency.revoked_kids = vec![stolen_kid.clone()];
+    emergency.retired_signing_key_pems = vec![Secret::new(stolen.clone())];
+    let after = OidcIssuer::after_reload(&emergency, &before, now, lifetime).unwrap();
+    assert_eq!(published_kids(&after), [after.current_kid().to_owned()]);
+    assert!(after.retired_kids().is_empty());
+    // Revoking the key that signs is refused: nothing would sign.
+    let mut wrong = settings(&fresh, None);
+    wrong.revoked_kids = vec![after.current_kid().to_owned()];
+    assert!(matches!(
+        OidcIssuer::new(&wrong),
+        Err(IssuerKeyError::Revoked)
+    ));
 }

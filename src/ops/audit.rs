@@ -82,7 +82,10 @@ impl AuditSink {
         let (queue, received) = mpsc::channel(QUEUE);
         std::thread::Builder::new()
             .name("audit-writer".to_owned())
-            .spawn(move || write_loop(received, out, &metrics))
+            // Records hold user data: a panic's message would too, so it is not logged.
+            .spawn(move || {
+                crate::telemetry::redacting_panics(|| write_loop(received, out, &metrics))
+            })
             .map_err(|e| AuditError::Write(format!("cannot start the writer: {e}")))?;
         Ok(Arc::new(Self { target, queue }))
     }

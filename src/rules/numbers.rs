@@ -14,25 +14,32 @@ pub(super) fn has_inexact(value: &Map<String, Value>) -> bool {
 
 fn inexact_within(value: &Value) -> bool {
     match value {
-        Value::Number(n) => as_engine_number(n).is_some_and(|seen| &seen != n),
+        Value::Number(n) => !is_exact_double(n),
         Value::Array(items) => items.iter().any(inexact_within),
         Value::Object(map) => map.values().any(inexact_within),
         _ => false,
     }
 }
 
-/// The number as it comes back from the engine: a double, printed by `JSON.stringify`
-/// and read again.
-fn as_engine_number(n: &Number) -> Option<Number> {
-    let double = n.as_f64()?;
-    let text = serde_json::to_string(&Value::from(double)).ok()?;
-    // `JSON.stringify` writes integral doubles without a fraction.
-    let text = text.strip_suffix(".0").unwrap_or(&text);
-    serde_json::from_str::<Number>(text).ok()
+/// Whether a double holds `n` exactly: every float does; an integer when converting it to
+/// a double and back gives it again.
+fn is_exact_double(n: &Number) -> bool {
+    // 2^64 as a double: the first value no u64 reaches (and, halved and negated, the
+    // first below every i64).
+    const TWO_TO_64: f64 = 18_446_744_073_709_551_616.0;
+    if let Some(u) = n.as_u64() {
+        let double = u as f64;
+        double < TWO_TO_64 && double as u64 == u
+    } else if let Some(i) = n.as_i64() {
+        let double = i as f64;
+        double >= -TWO_TO_64 / 2.0 && double as i64 == i
+    } else {
+        true
+    }
 }
 
-/// Puts back every number of `before` that `after` holds, at the same place, exactly as
-/// the engine made it: the value went through unchanged.
+/// Puts back every number of `before` that `after` holds, at the same place, as the same
+/// double: the value went through unchanged.
 pub(super) fn restore_exact(before: &Map<String, Value>, after: &mut Map<String, Value>) {
     for (key, original) in before {
         if let Some(now) = after.get_mut(key) {
@@ -43,8 +50,11 @@ pub(super) fn restore_exact(before: &Map<String, Value>, after: &mut Map<String,
 
 fn restore_value(original: &Value, now: &mut Value) {
     match (original, now) {
+        // The engine holds a double: the output is the input unchanged when it is the same
+        // double, however it was printed (`JSON.stringify` writes 1e21 and up with an
+        // exponent, smaller ones in full).
         (Value::Number(exact), Value::Number(seen))
-            if as_engine_number(exact).is_some_and(|rounded| &rounded == seen) =>
+            if !is_exact_double(exact) && exact.as_f64() == seen.as_f64() =>
         {
             *seen = exact.clone();
         }

@@ -7,6 +7,8 @@
 //! and starts a replacement, so the pool keeps its capacity.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use crate::telemetry::redacting_panics;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, mpsc};
 use std::thread;
@@ -238,14 +240,17 @@ fn work(shared: &Shared, slot: &Slot, ready: Option<mpsc::Sender<Result<(), Rule
         if job.ticket.is_closed() {
             continue; // the caller gave up while waiting
         }
-        // A panic anywhere (running, tidying, rebuilding) must not end the thread.
-        let served = catch_unwind(AssertUnwindSafe(|| serve(shared, slot, &mut sandbox, &job)));
+        // A panic anywhere (running, tidying, rebuilding) must not end the thread, and its
+        // message (which may quote a claim) never reaches the log.
+        let served = redacting_panics(|| {
+            catch_unwind(AssertUnwindSafe(|| serve(shared, slot, &mut sandbox, &job)))
+        });
         if served.is_err() {
             tracing::error!(target: TRACING_TARGET, "the rules engine panicked; replacing the worker's runtime");
             let reason = "internal error in the rules engine".to_owned();
             let rule = "rules".to_owned();
             job.ticket.answer(Err(RuleFailure::Failed { rule, reason }));
-            let _ = catch_unwind(AssertUnwindSafe(|| drop(sandbox.take())));
+            let _ = redacting_panics(|| catch_unwind(AssertUnwindSafe(|| drop(sandbox.take()))));
         }
         alive = slot.leave();
     }

@@ -32,7 +32,8 @@ impl PerAddress {
         if self.limit == 0 {
             return Some(None);
         }
-        let mut open = self.open.lock().ok()?;
+        let ip = address_key(ip);
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
         let count = open.entry(ip).or_insert(0);
         if *count >= self.limit {
             return None;
@@ -45,11 +46,22 @@ impl PerAddress {
     }
 }
 
+/// What one client's connections are counted under: its IPv4 address, or its IPv6 /64
+/// (one host can use every address of its /64, so each is not a client of its own).
+fn address_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+            let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(prefix.into())
+        }
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        IpAddr::V4(_) => ip,
+    }
+}
+
 impl Drop for Slot {
     fn drop(&mut self) {
-        let Ok(mut open) = self.open.lock() else {
-            return;
-        };
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(count) = open.get_mut(&self.ip) {
             *count = count.saturating_sub(1);
             if *count == 0 {

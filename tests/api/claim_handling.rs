@@ -104,7 +104,13 @@ async fn integers_beyond_javascript_numbers_keep_their_value_through_the_rules()
     let pass = "function (user, context, callback) { callback(null, user, context); }";
     let app = TestApp::spawn_with_files(TENANTED, &[("01-pass.js", pass)]).await;
     let mut resources = Vec::new();
-    for tenant in [9_007_199_254_740_992_u64, 9_007_199_254_740_993_u64] {
+    let tenants = [
+        9_007_199_254_740_992_u64,
+        9_007_199_254_740_993_u64,
+        1_234_567_890_123_456_789_u64,
+        12_345_678_901_234_567_891_u64,
+    ];
+    for tenant in tenants {
         let response = post_claims(&app, "tenanted", json!({ "tenant_id": tenant })).await;
         assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
         let form = app.sts.last_form();
@@ -121,11 +127,9 @@ async fn integers_beyond_javascript_numbers_keep_their_value_through_the_rules()
             json!([tenant.to_string()])
         );
     }
-    assert_eq!(
-        resources,
-        [
-            "arn:aws:s3:::bucket/9007199254740992/*",
-            "arn:aws:s3:::bucket/9007199254740993/*"
-        ]
-    );
+    let expected: Vec<String> = tenants
+        .iter()
+        .map(|t| format!("arn:aws:s3:::bucket/{t}/*"))
+        .collect();
+    assert_eq!(resources, expected);
 }

@@ -29,6 +29,7 @@ fn sign_with(key_pem: &str, claims: &Value) -> String {
         signing_key_pem: Secret::new(key_pem.to_owned()),
         next_signing_key_pem: None,
         retired_signing_key_pems: Vec::new(),
+        revoked_kids: Vec::new(),
     };
     OidcIssuer::new(&settings).unwrap().sign(claims).unwrap()
 }

@@ -53,4 +53,7 @@ pub struct OidcIssuerSection {
     /// Keys that signed tokens which may still be valid: published, never used to sign.
     #[serde(default)]
     pub retired_signing_keys: Vec<PathBuf>,
+    /// Key IDs never to publish again (a compromised key), whatever else says so.
+    #[serde(default)]
+    pub revoked_kids: Vec<String>,
 }

@@ -159,7 +159,12 @@ fn old_names(
     p: &mut Problems,
 ) -> (Vec<(&'static str, &'static str)>, &'static str) {
     let mut renamed = Vec::new();
-    if raw.server.management_listen.is_none() && raw.server.metrics_listen.is_some() {
+    let old_listen = raw
+        .server
+        .metrics_listen
+        .as_deref()
+        .is_some_and(|t| !t.is_empty());
+    if raw.server.management_listen.is_none() && old_listen {
         renamed.push(("server.metrics_listen", "server.management_listen"));
     }
     let section = match (&raw.oidc_provider, raw.issuer.take()) {

@@ -36,6 +36,7 @@ pub(super) fn oidc_issuer(
         signing_key_pem: Secret::new(signing_key?),
         next_signing_key_pem: next.map(Secret::new),
         retired_signing_key_pems: retired,
+        revoked_kids: s.revoked_kids.clone(),
     };
     // Load the keys now, so a bad one is named at start and by check-config.
     p.check(

@@ -102,9 +102,19 @@ pub(super) fn server(raw: &FileConfig, base: &Path, p: &mut Problems) -> Option<
         0,
         1_000_000,
     );
-    let (key, management) = match (&s.management_listen, &s.metrics_listen) {
-        (Some(text), _) => ("server.management_listen", text.as_str()),
-        (None, Some(text)) => ("server.metrics_listen", text.as_str()),
+    // An empty metrics_listen meant "on the main listener" under the old name: now there
+    // is no such place, so it reads as unset.
+    let old = s.metrics_listen.as_deref().filter(|t| !t.is_empty());
+    let (key, management) = match (&s.management_listen, old) {
+        (Some(_), Some(_)) => {
+            p.add(
+                "server.metrics_listen",
+                "is the old name of server.management_listen, which is set too: keep only management_listen",
+            );
+            return None;
+        }
+        (Some(text), None) => ("server.management_listen", text.as_str()),
+        (None, Some(text)) => ("server.metrics_listen", text),
         (None, None) => ("server.management_listen", DEFAULT_MANAGEMENT_LISTEN),
     };
     let management_listen = p.check(
