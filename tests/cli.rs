@@ -752,6 +752,16 @@ fn eventually(what: &str, mut check: impl FnMut() -> bool) {
     }
 }
 
+/// A server process, killed when the test ends, even by a failed assertion.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[test]
 fn sighup_and_the_reload_command_reload_the_running_server() {
     let tree = example_tree();
@@ -770,20 +780,22 @@ fn sighup_and_the_reload_command_reload_the_running_server() {
             1,
         );
     std::fs::write(&config, &original).unwrap();
-    let mut server = Command::new(BIN)
-        .arg("serve")
-        .env("DELEGATION_CONFIG", &config)
-        .env("DELEGATION_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut server = Running(
+        Command::new(BIN)
+            .arg("serve")
+            .env("DELEGATION_CONFIG", &config)
+            .env("DELEGATION_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     eventually("the server answers", || {
         get(port, "/healthz").is_some_and(|(s, _)| s == 200)
     });
     let pid_file = tree.path().join("config/server.pid");
     let pid = std::fs::read_to_string(&pid_file).unwrap();
-    assert_eq!(pid.trim(), server.id().to_string());
+    assert_eq!(pid.trim(), server.0.id().to_string());
     assert_eq!(get(port, "/samlp/metadata/second").unwrap().0, 404);
 
     let second = "\n[[clients]]\nclient_id = \"second\"\n[clients.aws]\nrole = \"arn:aws:iam::123456789012:role/second\"\nprincipal = \"arn:aws:iam::123456789012:saml-provider/auth0-provider\"\nsaml_issuer = \"urn:second.example.com\"\n";
@@ -797,7 +809,7 @@ fn sighup_and_the_reload_command_reload_the_running_server() {
 
     // A plain SIGHUP does the same; a broken file is counted and changes nothing.
     std::fs::write(&config, original.clone() + second + "\nnot toml at all [[").unwrap();
-    let pid = rustix::process::Pid::from_raw(server.id() as i32).unwrap();
+    let pid = rustix::process::Pid::from_raw(server.0.id() as i32).unwrap();
     rustix::process::kill_process(pid, rustix::process::Signal::HUP).unwrap();
     eventually("the failed reload was counted", || {
         get(management, "/metrics")
@@ -811,7 +823,7 @@ fn sighup_and_the_reload_command_reload_the_running_server() {
     assert_eq!(get(port, "/samlp/metadata/second").unwrap().0, 200);
 
     rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
-    let status = server.wait().unwrap();
+    let status = server.0.wait().unwrap();
     assert!(status.success(), "{status:?}");
     assert!(!pid_file.exists(), "the pid file is removed at exit");
 }
