@@ -65,7 +65,10 @@ fn each_refusal_has_the_status_and_code_of_the_documented_table() {
 
 #[test]
 fn an_internal_detail_stays_in_the_log_and_retry_after_is_bounded() {
-    let response = ApiError::Internal("rule 01.js failed: secret detail".into()).into_response();
+    let response = ApiError::from(DelegationError::Internal(
+        "rule 01.js failed: secret detail".into(),
+    ))
+    .into_response();
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     let response = ApiError::from(DelegationError::Unavailable {
         description: "x".into(),

@@ -55,9 +55,12 @@ pub async fn try_rule(
             origin: None,
         },
     };
-    let fail = |e: delegation::DelegationError| match crate::error::ApiError::from(e) {
-        crate::error::ApiError::Internal(detail) => detail,
-        other => format!("{} ({})", other, other.code()),
+    let fail = |e: delegation::DelegationError| match e {
+        delegation::DelegationError::Internal(detail) => detail,
+        other => {
+            let code = crate::error::ApiError::from(other);
+            format!("{code} ({})", code.code())
+        }
     };
     let caller = req.caller(clients).map_err(fail)?;
     let target = req.target(caller, clients).map_err(fail)?;

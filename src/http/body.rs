@@ -2,14 +2,20 @@
 
 use serde_json::{Map, Value};
 
+use crate::delegation::DelegationError;
 use crate::delegation::Params;
 use crate::error::ApiError;
+
+/// A 400 `invalid_request` with `text`.
+fn invalid(text: String) -> ApiError {
+    DelegationError::InvalidRequest(text).into()
+}
 
 /// The request body as parameters, every one present at most once.
 pub fn parse(content_type: Option<&str>, bytes: &[u8]) -> Result<Params, ApiError> {
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     let Some(&first) = first else {
-        return Err(ApiError::InvalidRequest("request body is empty".into()));
+        return Err(invalid("request body is empty".into()));
     };
     let media = content_type
         .map(|c| {
@@ -28,7 +34,7 @@ pub fn parse(content_type: Option<&str>, bytes: &[u8]) -> Result<Params, ApiErro
     }
     match media.as_str() {
         "" | "application/x-www-form-urlencoded" | "text/plain" => parse_form(bytes),
-        other => Err(ApiError::InvalidRequest(format!(
+        other => Err(invalid(format!(
             "unsupported Content-Type `{}`; send application/json or application/x-www-form-urlencoded",
             crate::domain::truncate(other)
         ))),
@@ -46,7 +52,7 @@ pub fn read_error(error: axum::Error, limit: usize) -> ApiError {
         }
         cause = e.source();
     }
-    ApiError::InvalidRequest(
+    invalid(
         "the request body could not be read: it ended before its declared length or its chunked encoding is malformed"
             .into(),
     )
@@ -54,7 +60,7 @@ pub fn read_error(error: axum::Error, limit: usize) -> ApiError {
 
 fn parse_json(bytes: &[u8]) -> Result<Params, ApiError> {
     let map = crate::domain::json::object_with_unique_keys(bytes).map_err(|e| {
-        ApiError::InvalidRequest(match e.classify() {
+        invalid(match e.classify() {
             serde_json::error::Category::Data => format!("invalid request body: {e}"),
             _ => format!("request body is not valid JSON ({e})"),
         })
@@ -74,7 +80,7 @@ fn parse_form(bytes: &[u8]) -> Result<Params, ApiError> {
         map.insert(key.into_owned(), Value::String(value.into_owned()));
     }
     if map.is_empty() {
-        return Err(ApiError::InvalidRequest(
+        return Err(invalid(
             "request body is neither a JSON object nor form parameters".into(),
         ));
     }
@@ -82,7 +88,7 @@ fn parse_form(bytes: &[u8]) -> Result<Params, ApiError> {
 }
 
 fn repeated(key: &str) -> ApiError {
-    ApiError::InvalidRequest(format!(
+    invalid(format!(
         "`{}` is given more than once",
         crate::domain::truncate(key)
     ))

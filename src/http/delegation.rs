@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::body;
 use crate::app::App;
+use crate::delegation::DelegationError;
 use crate::delegation::{self, DelegationRequest, Issued, RequestInfo};
 use crate::domain::truncate;
 use crate::error::ApiError;
@@ -80,10 +81,10 @@ async fn audit_issued(
         .await
         .map_err(|e| {
             tracing::error!(error = %e, request_id = %event.request_id, "credentials withheld: the audit record could not be written");
-            ApiError::Unavailable {
+            ApiError::from(DelegationError::Unavailable {
                 description: "the audit log is unavailable; retry later".into(),
                 retry_after: Duration::from_secs(5),
-            }
+            })
         })
 }
 
@@ -147,7 +148,7 @@ fn log_line(event: &DelegationEvent, error: Option<&ApiError>) {
         ),
         Some(error) => {
             let reason = match error {
-                ApiError::Internal(_) => "internal error".to_owned(),
+                ApiError::Refused(DelegationError::Internal(_)) => "internal error".to_owned(),
                 other => other.to_string(),
             };
             tracing::warn!(
@@ -186,7 +187,11 @@ async fn run(
     let body_deadline = tokio::time::Instant::now() + app.settings.server.body_read_timeout;
     let bytes = tokio::time::timeout_at(body_deadline, axum::body::to_bytes(body, limit))
         .await
-        .map_err(|_| ApiError::InvalidRequest("the request body did not arrive in time".into()))?
+        .map_err(|_| {
+            ApiError::from(DelegationError::InvalidRequest(
+                "the request body did not arrive in time".into(),
+            ))
+        })?
         .map_err(|e| body::read_error(e, limit))?;
     let deadline = tokio::time::Instant::now() + app.settings.server.request_timeout;
     let content_type = headers
@@ -203,9 +208,11 @@ async fn run(
     tokio::time::timeout_at(deadline, flow)
         .await
         .map(|result| result.map_err(ApiError::from))
-        .map_err(|_| ApiError::Unavailable {
-            description: "the request did not complete in time; retry".into(),
-            retry_after: std::time::Duration::from_secs(1),
+        .map_err(|_| {
+            ApiError::from(DelegationError::Unavailable {
+                description: "the request did not complete in time; retry".into(),
+                retry_after: std::time::Duration::from_secs(1),
+            })
         })?
 }
 

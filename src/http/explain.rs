@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use super::admin::Refusal;
 use super::body;
 use crate::app::App;
+use crate::delegation::DelegationError;
 use crate::delegation::{self, DelegationRequest, RequestInfo};
 use crate::error::ApiError;
 use crate::ops::DelegationEvent;
@@ -36,7 +37,9 @@ pub async fn handle(
         Ok(_) => (200, "ok", "ok"),
         Err(ApiError::NotFound) => return ApiError::NotFound.into_response(),
         Err(e @ ApiError::InvalidToken(_)) => (e.status().as_u16(), e.code(), "refused"),
-        Err(e @ ApiError::TooManyRequests { .. }) => (e.status().as_u16(), e.code(), "throttled"),
+        Err(e @ ApiError::Refused(DelegationError::TooManyRequests { .. })) => {
+            (e.status().as_u16(), e.code(), "throttled")
+        }
         Err(e) => (e.status().as_u16(), e.code(), "error"),
     };
     server.metrics.explain(metric);
@@ -100,14 +103,18 @@ async fn run(
         }
         Err(Refusal::Throttled(retry_after)) => {
             tracing::warn!(%peer, "explain refused: too many wrong admin tokens from this address");
-            return Err(ApiError::TooManyRequests { retry_after });
+            return Err(DelegationError::TooManyRequests { retry_after }.into());
         }
     }
     let limit = app.settings.server.max_body_bytes;
     let body_deadline = tokio::time::Instant::now() + app.settings.server.body_read_timeout;
     let bytes = tokio::time::timeout_at(body_deadline, axum::body::to_bytes(body, limit))
         .await
-        .map_err(|_| ApiError::InvalidRequest("the request body did not arrive in time".into()))?
+        .map_err(|_| {
+            ApiError::from(DelegationError::InvalidRequest(
+                "the request body did not arrive in time".into(),
+            ))
+        })?
         .map_err(|e| body::read_error(e, limit))?;
     let deadline = tokio::time::Instant::now() + app.settings.server.request_timeout;
     let content_type = headers
@@ -122,9 +129,11 @@ async fn run(
     let explained = tokio::time::timeout_at(deadline, delegation::explain(app, &req))
         .await
         .map(|(report, outcome)| crate::error::explanation(report, outcome))
-        .map_err(|_| ApiError::Unavailable {
-            description: "the explanation did not complete in time; retry".into(),
-            retry_after: std::time::Duration::from_secs(1),
+        .map_err(|_| {
+            ApiError::from(DelegationError::Unavailable {
+                description: "the explanation did not complete in time; retry".into(),
+                retry_after: std::time::Duration::from_secs(1),
+            })
         })?;
     Ok(explained)
 }

@@ -20,7 +20,10 @@ pub struct Panicked;
 
 impl From<Panicked> for ApiError {
     fn from(_: Panicked) -> Self {
-        Self::Internal("the request panicked (location in the log line before)".into())
+        crate::delegation::DelegationError::Internal(
+            "the request panicked (location in the log line before)".into(),
+        )
+        .into()
     }
 }
 

@@ -4,18 +4,8 @@
 
 use serde_json::{Value, json};
 
+use crate::declarative::{TAG, post_claims};
 use crate::test_app::{TestApp, assert_error};
-
-const TAG: &str = "https://aws.amazon.com/SAML/Attributes/PrincipalTag:";
-
-async fn post_claims(app: &TestApp, client: &str, extra: Value) -> reqwest::Response {
-    let mut body = app.body_for(client, "auth0|decl");
-    body["id_token"] = json!(
-        app.issuer
-            .sign(&app.issuer.claims("auth0|decl", client, extra))
-    );
-    app.post_json(&body).await
-}
 
 const SURPRISES: &str = r#"
 [[clients]]

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 use crate::test_app::{TestApp, assert_error};
 
-const TAG: &str = "https://aws.amazon.com/SAML/Attributes/PrincipalTag:";
+pub(crate) const TAG: &str = "https://aws.amazon.com/SAML/Attributes/PrincipalTag:";
 const TRANSITIVE: &str = "https://aws.amazon.com/SAML/Attributes/TransitiveTagKeys";
 const SOURCE: &str = "https://aws.amazon.com/SAML/Attributes/SourceIdentity";
 
@@ -32,7 +32,7 @@ role = "arn:aws:iam::123456789012:role/engineer"
 principal = "arn:aws:iam::123456789012:saml-provider/eng-provider"
 "#;
 
-async fn post_claims(app: &TestApp, client: &str, extra: Value) -> reqwest::Response {
+pub(crate) async fn post_claims(app: &TestApp, client: &str, extra: Value) -> reqwest::Response {
     let mut body = app.body_for(client, "auth0|decl");
     body["id_token"] = json!(
         app.issuer
