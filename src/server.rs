@@ -74,6 +74,11 @@ impl Server {
         let attempt = std::panic::AssertUnwindSafe(|| self.try_reload());
         let result = crate::telemetry::redacting_panics(|| std::panic::catch_unwind(attempt))
             .unwrap_or(Err(ReloadError::Panicked));
+        if result.is_ok() {
+            // Outside the guard: the new settings are live once stored, whatever follows.
+            // A new verifier starts with empty caches for changed issuers: fill them now.
+            self.app().verifier.warm_up();
+        }
         self.metrics.config_reload(result.is_ok());
         match &result {
             Ok(()) => tracing::info!("configuration reloaded"),
@@ -127,8 +132,6 @@ impl Server {
             Some(&current),
         )?;
         self.live.store(next);
-        // A new verifier starts with empty caches for changed issuers: fill them now.
-        self.app().verifier.warm_up();
         Ok(())
     }
 }
