@@ -71,22 +71,25 @@ def mint(directory: Path, sub: str = "auth0|123", name: str = "Jane Doe") -> str
     return f"{signing_input}.{b64url(signature)}"
 
 
-def wait_healthy(server: str, seconds: float = 60) -> None:
+def wait_answering(url: str, seconds: float = 60) -> None:
+    """Waits until `url` answers 2xx: compose runtimes that ignore `service_healthy`
+    (podman before 4.6) start this demo before the services it depends on are ready."""
     deadline = time.monotonic() + seconds
     while True:
         try:
-            with urllib.request.urlopen(f"{server}/healthz", timeout=2):
+            with urllib.request.urlopen(url, timeout=2):
                 return
         except (urllib.error.URLError, OSError):
             if time.monotonic() > deadline:
-                raise SystemExit(f"{server}/healthz did not answer in {seconds} s")
+                raise SystemExit(f"{url} did not answer in {seconds} s")
             time.sleep(0.5)
 
 
 def run(directory: Path, server: str, sts_endpoint: str) -> None:
     import boto3  # moto's dependency; imported late so `init` and `mint` start fast
 
-    wait_healthy(server)
+    wait_answering(f"{server}/healthz")
+    wait_answering(f"{sts_endpoint.rstrip('/')}/moto-api/")
     body = json.dumps({"client_id": CLIENT_ID, "grant_type": GRANT, "id_token": mint(directory),
                        "target": CLIENT_ID, "api_type": "aws"}).encode()
     request = urllib.request.Request(f"{server}/delegation", data=body, method="POST",
