@@ -2,6 +2,10 @@
 
 use serde_json::{Map, Value};
 
+use axum::body::Body;
+use axum::http::{HeaderMap, header};
+
+use crate::config::ServerSettings;
 use crate::delegation::DelegationError;
 use crate::delegation::Params;
 use crate::error::ApiError;
@@ -9,6 +13,34 @@ use crate::error::ApiError;
 /// A 400 `invalid_request` with `text`.
 fn invalid(text: String) -> ApiError {
     DelegationError::InvalidRequest(text).into()
+}
+
+/// Reads and parses a `/delegation` (or explain) body: a declared length over
+/// `server.max_body_bytes` is refused at once (413), and the body must arrive within
+/// `server.body_read_timeout`. Nothing is held for the request meanwhile: a client
+/// trickling bytes costs a connection and no delegation place.
+pub async fn read(
+    headers: &HeaderMap,
+    body: Body,
+    server: &ServerSettings,
+) -> Result<Params, ApiError> {
+    let limit = server.max_body_bytes;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit as u64) {
+        return Err(ApiError::PayloadTooLarge(limit));
+    }
+    let deadline = tokio::time::Instant::now() + server.body_read_timeout;
+    let bytes = tokio::time::timeout_at(deadline, axum::body::to_bytes(body, limit))
+        .await
+        .map_err(|_| invalid("the request body did not arrive in time".into()))?
+        .map_err(|e| read_error(e, limit))?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    parse(content_type, &bytes)
 }
 
 /// The request body as parameters, every one present at most once.

@@ -174,30 +174,8 @@ async fn run(
     body: Body,
     event: &mut DelegationEvent,
 ) -> Result<Issued, ApiError> {
-    let limit = app.settings.server.max_body_bytes;
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > limit as u64) {
-        return Err(ApiError::PayloadTooLarge(limit));
-    }
-    // The body has a short deadline of its own, and nothing is held for the request while
-    // it arrives: a client trickling bytes costs a connection, no delegation slot.
-    let body_deadline = tokio::time::Instant::now() + app.settings.server.body_read_timeout;
-    let bytes = tokio::time::timeout_at(body_deadline, axum::body::to_bytes(body, limit))
-        .await
-        .map_err(|_| {
-            ApiError::from(DelegationError::InvalidRequest(
-                "the request body did not arrive in time".into(),
-            ))
-        })?
-        .map_err(|e| body::read_error(e, limit))?;
+    let params = body::read(headers, body, &app.settings.server).await?;
     let deadline = tokio::time::Instant::now() + app.settings.server.request_timeout;
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    let params = body::parse(content_type, &bytes)?;
     let req = DelegationRequest::from_params(params, info)?;
     event.api_type = req.api_type.as_str();
     event.client = Some(truncate(&req.client_id));

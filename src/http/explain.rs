@@ -106,21 +106,8 @@ async fn run(
             return Err(DelegationError::TooManyRequests { retry_after }.into());
         }
     }
-    let limit = app.settings.server.max_body_bytes;
-    let body_deadline = tokio::time::Instant::now() + app.settings.server.body_read_timeout;
-    let bytes = tokio::time::timeout_at(body_deadline, axum::body::to_bytes(body, limit))
-        .await
-        .map_err(|_| {
-            ApiError::from(DelegationError::InvalidRequest(
-                "the request body did not arrive in time".into(),
-            ))
-        })?
-        .map_err(|e| body::read_error(e, limit))?;
+    let params = body::read(headers, body, &app.settings.server).await?;
     let deadline = tokio::time::Instant::now() + app.settings.server.request_timeout;
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    let params = body::parse(content_type, &bytes)?;
     let info = RequestInfo {
         ip: peer.ip().to_string(),
         ..RequestInfo::default()

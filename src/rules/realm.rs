@@ -223,7 +223,7 @@ fn host_log(shared: &Shared, names: &[String], kind: &str, index: i32, text: &st
         floor_char_boundary(text, left)
     };
     if cut > 0 || fits {
-        let text = escape_controls(text.get(..cut).unwrap_or_default());
+        let text = crate::telemetry::escape_controls(text.get(..cut).unwrap_or_default());
         tracing::debug!(target: TRACING_TARGET, rule, console = kind, "{text}");
     }
     if fits {
@@ -241,15 +241,4 @@ fn floor_char_boundary(text: &str, at: usize) -> usize {
         .rev()
         .find(|&i| text.is_char_boundary(i))
         .unwrap_or(0)
-}
-
-/// Keeps a rule's text on one log line: control characters are escaped.
-fn escape_controls(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            let escaped = c.is_control().then(|| c.escape_default());
-            let plain = (!c.is_control()).then_some(c);
-            escaped.into_iter().flatten().chain(plain)
-        })
-        .collect()
 }
