@@ -18,7 +18,7 @@ use axum::routing::get;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use delegation_server::token::{
-    Claims, Expected, IssuerConfig, KeySource, TokenError, TokenVerifier,
+    Check, Claims, Expected, IssuerConfig, KeySource, TokenError, TokenVerifier,
 };
 use jsonwebtoken::crypto::sign;
 use jsonwebtoken::jwk::{Jwk, JwkSet};
@@ -1222,4 +1222,94 @@ async fn refresh_all_fetches_each_issuer_once() {
         .expect("valid token");
 
     assert_eq!(server.fetches(), 1);
+}
+
+// ---------- checks, as explain reports them ----------
+
+/// Every check named while verifying `token`, in order (a check can be named twice: the
+/// issuer is looked up before the algorithm and `iss` read after it), and the outcome.
+async fn checks_named(verifier: &TokenVerifier, token: &str) -> (Vec<Check>, bool) {
+    let mut named = Vec::new();
+    let result = verifier
+        .verify_reporting(token, &expected(), now(), &mut |check| named.push(check))
+        .await;
+    (named, result.is_ok())
+}
+
+/// Each check once, where it was first named.
+fn distinct(named: &[Check]) -> Vec<Check> {
+    let mut out: Vec<Check> = Vec::new();
+    for check in named {
+        if !out.contains(check) {
+            out.push(*check);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn every_check_is_named_in_order() {
+    let key = rsa_key(0, "key-a");
+    let server = JwksServer::start(jwks(&[&key])).await;
+    let verifier = server.verifier();
+    let (named, ok) = checks_named(&verifier, &mint(&key, &claims())).await;
+    assert!(ok);
+    assert_eq!(
+        distinct(&named),
+        Check::ALL,
+        "the order Check::ALL lists is the order they run in"
+    );
+}
+
+#[tokio::test]
+async fn the_last_check_named_is_the_one_that_failed() {
+    let key = rsa_key(0, "key-a");
+    let other = rsa_key(1, "key-a");
+    let server = JwksServer::start(jwks(&[&key])).await;
+    let verifier = server.verifier();
+    let cases = [
+        ("x".repeat(MAX_TOKEN + 1), Check::Size),
+        ("a.b".to_owned(), Check::Format),
+        (
+            mint(&key, &claims_with(json!({"iss": "https://other/"}))),
+            Check::Issuer,
+        ),
+        (
+            hs_token(b"secret", Some("key-a"), &claims()),
+            Check::Algorithm,
+        ),
+        (mint(&rsa_key(0, "unknown"), &claims()), Check::SigningKey),
+        (mint(&other, &claims()), Check::Signature),
+        // A claim of the wrong type fails the check that reads it, not the format.
+        (
+            mint(&key, &claims_with(json!({"exp": "soon"}))),
+            Check::Expiry,
+        ),
+        (mint(&key, &claims_with(json!({"exp": 1}))), Check::Expiry),
+        (
+            mint(&key, &claims_with(json!({"nbf": now() + 3600}))),
+            Check::NotBefore,
+        ),
+        (
+            mint(&key, &claims_with(json!({"iat": now() + 3600}))),
+            Check::IssuedAt,
+        ),
+        (
+            mint(&key, &claims_with(json!({"aud": [1]}))),
+            Check::Audience,
+        ),
+        (
+            mint(&key, &claims_with(json!({"aud": "other"}))),
+            Check::Audience,
+        ),
+        (mint(&key, &claims_with(json!({"sub": ""}))), Check::Subject),
+    ];
+    for (token, failed) in cases {
+        let (named, ok) = checks_named(&verifier, &token).await;
+        assert!(!ok, "{failed:?} passed");
+        assert_eq!(named.last(), Some(&failed), "{named:?}");
+        // What ran is a prefix of Check::ALL: the rest was not reached.
+        let ran = distinct(&named);
+        assert_eq!(ran, Check::ALL[..ran.len()], "{named:?}");
+    }
 }

@@ -7,6 +7,7 @@
 
 use serde_json::Value;
 
+use super::checks::Check;
 use super::error::describe_value;
 use super::{Claims, Expected, TokenError};
 
@@ -31,35 +32,52 @@ pub(crate) fn check_unverified_issuer(claims: &Claims, expected: &str) -> Result
 }
 
 /// Time, audience and subject checks on verified claims.
+#[cfg(test)]
 pub(crate) fn check_claims(
     claims: &Claims,
     expected: &Expected<'_>,
     now_unix: i64,
     leeway_seconds: u64,
 ) -> Result<(), TokenError> {
+    check_claims_reporting(claims, expected, now_unix, leeway_seconds, &mut |_| {})
+}
+
+/// The time, audience and subject checks, naming each to `enter` as it starts.
+pub(crate) fn check_claims_reporting(
+    claims: &Claims,
+    expected: &Expected<'_>,
+    now_unix: i64,
+    leeway_seconds: u64,
+    enter: &mut (dyn FnMut(Check) + Send),
+) -> Result<(), TokenError> {
     // Seconds are exact in f64 far beyond any date we will see; NumericDate may be
     // fractional (RFC 7519 §2).
     let now = now_unix as f64;
     let leeway = leeway_seconds as f64;
 
+    enter(Check::Expiry);
     // RFC 7519 §4.1.4: the token must not be accepted on or after `exp`.
     let exp = numeric_date(claims, "exp")?.ok_or(TokenError::MissingClaim("exp"))?;
     if now >= exp + leeway {
         return Err(TokenError::Expired);
     }
+    enter(Check::NotBefore);
     // RFC 7519 §4.1.5: nor before `nbf`.
     if numeric_date(claims, "nbf")?.is_some_and(|nbf| nbf > now + leeway) {
         return Err(TokenError::NotYetValid);
     }
+    enter(Check::IssuedAt);
     // A token issued in the future was minted by a badly skewed or forged clock; OIDC
     // Core §3.1.3.7 step 10 lets the client bound `iat`, we refuse the future.
     if numeric_date(claims, "iat")?.is_some_and(|iat| iat > now + leeway) {
         return Err(TokenError::IssuedInFuture);
     }
 
+    enter(Check::Audience);
     check_audience(claims, expected.client_id)?;
     check_authorized_party(claims, expected.client_id)?;
 
+    enter(Check::Subject);
     // `sub` becomes the SAML NameID and `${saml:sub}` in IAM policies: it must be there.
     match claims.get("sub") {
         Some(Value::String(sub)) if !sub.is_empty() => Ok(()),

@@ -10,6 +10,7 @@
 //! which algorithm, `jwks` fetches and caches key sets, `verify` runs the checks in order
 //! and `claims` holds the checks jsonwebtoken does not do.
 
+mod checks;
 mod claims;
 mod error;
 mod header;
@@ -22,6 +23,7 @@ mod warm;
 
 use std::time::Duration;
 
+pub use checks::Check;
 pub use error::TokenError;
 #[cfg(feature = "fuzzing")]
 pub(crate) use header::parse_header;

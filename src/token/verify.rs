@@ -9,7 +9,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
-use super::claims::{check_claims, check_unverified_issuer};
+use super::checks::Check;
+use super::claims::{check_claims_reporting, check_unverified_issuer};
 use super::error::describe_value;
 use super::header::{JoseHeader, alg_name, parse_header};
 use super::jwks::JwksCache;
@@ -94,12 +95,27 @@ impl TokenVerifier {
         expected: &Expected<'_>,
         now_unix: i64,
     ) -> Result<Claims, TokenError> {
+        self.verify_reporting(token, expected, now_unix, &mut |_| {})
+            .await
+    }
+
+    /// [`Self::verify`], naming each [`Check`] to `enter` as it starts: when verification
+    /// fails, the last check named is the one that failed.
+    pub async fn verify_reporting(
+        &self,
+        token: &str,
+        expected: &Expected<'_>,
+        now_unix: i64,
+        enter: &mut (dyn FnMut(Check) + Send),
+    ) -> Result<Claims, TokenError> {
+        enter(Check::Size);
         // RFC 8725 §3.12-style resource bound: refuse oversized input before decoding it.
         if token.len() > self.max_token_bytes {
             return Err(TokenError::TooLarge {
                 max: self.max_token_bytes,
             });
         }
+        enter(Check::Format);
         // RFC 7515 §7.1: compact JWS is exactly three base64url parts (JWE has five).
         let mut parts = token.split('.');
         let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
@@ -112,12 +128,14 @@ impl TokenVerifier {
         // Our own header parse, so `none` and unknown algorithms are named as such.
         let header = parse_header(header_b64)?;
 
+        enter(Check::Issuer);
         let issuer = self.issuers.get(expected.issuer).ok_or_else(|| {
             TokenError::Issuer(format!(
                 "issuer {} is not configured",
                 describe_value(expected.issuer)
             ))
         })?;
+        enter(Check::Algorithm);
         // RFC 8725 §3.1: only algorithms this issuer is configured for.
         if !issuer.algorithms.contains(&header.alg) {
             return Err(TokenError::AlgorithmNotAllowed(format!(
@@ -125,20 +143,24 @@ impl TokenVerifier {
                 alg_name(header.alg)
             )));
         }
+        enter(Check::Format);
         if signature_b64.is_empty() {
             return Err(TokenError::Malformed("the signature is empty"));
         }
         // Read before the signature is checked, only to name a wrong issuer early; they
         // are the claims returned once `decode` has verified this very payload part.
         let claims = peek_payload(payload_b64)?;
+        enter(Check::Issuer);
         check_unverified_issuer(&claims, expected.issuer)?;
 
+        enter(Check::SigningKey);
         let key = match header.alg {
             Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => {
                 Verifying::Other(hmac_key(&header, expected)?)
             }
             _ => public_key(issuer, &header).await?,
         };
+        enter(Check::Signature);
         match key {
             Verifying::Rsa(key) => {
                 // Up to the second dot: the header and payload exactly as sent.
@@ -151,7 +173,7 @@ impl TokenVerifier {
         }
         // The payload is now verified: `iss` was read from it above, and these are the
         // remaining claim checks, the same for every algorithm.
-        check_claims(&claims, expected, now_unix, issuer.leeway_seconds)?;
+        check_claims_reporting(&claims, expected, now_unix, issuer.leeway_seconds, enter)?;
         Ok(claims)
     }
 
