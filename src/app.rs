@@ -205,6 +205,19 @@ impl App {
     }
 }
 
+impl App {
+    /// What credential backends sign and send with.
+    pub fn services(&self) -> crate::backend::Services<'_> {
+        crate::backend::Services {
+            sts: &self.sts,
+            signer: &self.signer,
+            saml_issuer: &self.settings.saml.issuer,
+            assertion_lifetime: self.settings.saml.lifetime,
+            oidc: self.oidc.as_deref(),
+        }
+    }
+}
+
 /// The longest lifetime of a token the own issuer may have signed under `settings`: the
 /// longest `[clients.app]` lifetime, or a web identity token's.
 fn longest_own_token(settings: Option<&Settings>) -> std::time::Duration {

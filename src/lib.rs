@@ -28,6 +28,7 @@
 #![deny(clippy::string_slice)]
 
 pub mod app;
+pub mod backend;
 pub mod cache;
 pub mod cli;
 pub mod config;

@@ -1,5 +1,5 @@
 //! The credential cache: STS results kept in process, by a key over everything that shapes
-//! them ([`KeyParts`]), so a user who asks again for the same credentials gets them without
+//! them ([`KeyWriter`]), so a user who asks again for the same credentials gets them without
 //! a signature or an STS call.
 //!
 //! - An entry serves while at least `min_remaining` of its lifetime is left; after that
@@ -31,7 +31,7 @@ use lru::LruCache;
 use time::OffsetDateTime;
 use tokio::sync::watch;
 
-pub use key::{CacheKey, KeyParts};
+pub use key::{CacheKey, KeyWriter};
 
 use flight::Flight;
 

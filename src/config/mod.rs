@@ -13,9 +13,8 @@ use figment::Figment;
 use figment::providers::{Format, Serialized, Toml};
 
 pub use settings::{
-    AwsDefaults, Backend, Client, IssuerKeys, IssuerSettings, LimitSettings, NoMatch,
-    OutboundSettings, RulesConfig, SamlSettings, Secret, ServerSettings, Settings, StsSettings,
-    TlsSettings,
+    AwsDefaults, Client, IssuerKeys, IssuerSettings, LimitSettings, NoMatch, OutboundSettings,
+    RulesConfig, SamlSettings, Secret, ServerSettings, Settings, StsSettings, TlsSettings,
 };
 pub use warnings::warnings;
 

@@ -184,8 +184,8 @@ pub struct AppSettings {
 /// The AWS settings of a target client, before rules change them.
 #[derive(Debug, Clone)]
 pub struct AwsDefaults {
-    /// How credentials are obtained from STS.
-    pub backend: Backend,
+    /// How credentials are obtained from STS (`clients.aws.backend`).
+    pub backend: &'static dyn crate::backend::CredentialBackend,
     pub role: Option<RoleArn>,
     pub principal: Option<PrincipalArn>,
     pub region: Option<Region>,
@@ -208,25 +208,6 @@ pub struct AwsDefaults {
     pub session_policy: Option<PolicyTemplate>,
     /// Managed policies passed as `PolicyArns` (ARNs, checked).
     pub policy_arns: Vec<String>,
-}
-
-/// `clients.aws.backend`: the STS call that issues the credentials.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    /// `AssumeRoleWithSAML` with a signed SAML Response; needs an IAM SAML provider.
-    Saml,
-    /// `AssumeRoleWithWebIdentity` with a JWT from `[oidc_provider]`; needs an IAM OIDC provider.
-    WebIdentity,
-}
-
-impl Backend {
-    /// The configuration word.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Saml => "saml",
-            Self::WebIdentity => "web_identity",
-        }
-    }
 }
 
 /// `clients.aws.no_match`.

@@ -5,10 +5,10 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::DelegationError;
+use super::trace::Trace;
 use super::{DelegationRequest, Parties, VerifiedUser, context};
 use crate::app::App;
 use crate::issuer::{AppTokenClaims, new_jti};
-use crate::ops::DelegationEvent;
 
 /// The answer: Auth0's `{"id_token", "token_type": "Bearer", "expires_in"}`. `Debug`
 /// leaves the token out.
@@ -43,7 +43,7 @@ pub(super) async fn issue(
     parties: Parties<'_>,
     verified: VerifiedUser,
     now: OffsetDateTime,
-    event: &mut DelegationEvent,
+    trace: &mut Trace,
 ) -> Result<AppToken, DelegationError> {
     let Parties { caller, target } = parties;
     let Some(settings) = target.app else {
@@ -60,8 +60,8 @@ pub(super) async fn issue(
     let user_id = verified.subject.to_string();
     let user = context::user_from_claims(verified.claims, &user_id);
     let rule_context = context::rule_context(req, parties, None);
-    let ran = context::run_rules(&app.rules, user, rule_context, false, event).await?;
-    event.decided_by = ran.decided_by.map(|rule| format!("rule:{rule}"));
+    let ran = context::run_rules(&app.rules, user, rule_context, trace).await?;
+    trace.decided_by = ran.decided_by.map(|rule| format!("rule:{rule}"));
     let jti = new_jti()
         .ok_or_else(|| DelegationError::Internal("the system random source failed".into()))?;
     let claims = AppTokenClaims {

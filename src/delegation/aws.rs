@@ -5,28 +5,12 @@
 use serde_json::{Map, Value, json};
 
 use super::DelegationError;
-use super::DelegationRequest;
-use super::choice::{Choice, choose};
-use super::session::{self, Session};
-use crate::config::{AwsDefaults, Backend};
+use super::choice::Choice;
+use super::session;
+use crate::backend::{PrincipalInput, ResolvedAws};
+use crate::config::AwsDefaults;
 use crate::domain::{PrincipalArn, Region, RoleArn};
-use crate::saml::{self, Mappings};
-
-/// Role, principal, region and attributes for one STS call.
-#[derive(Debug, Clone)]
-pub struct ResolvedAws {
-    pub backend: Backend,
-    pub role: RoleArn,
-    /// The IAM SAML provider, or with web identity the IAM OIDC provider for `[oidc_provider]`.
-    pub principal: PrincipalArn,
-    pub region: Region,
-    pub lifetime_in_seconds: u32,
-    pub mappings: Mappings,
-    pub saml_issuer: Option<String>,
-    pub audience: Option<String>,
-    /// Session tags, `TransitiveTagKeys`, `SourceIdentity`, and the session policies.
-    pub session: Session,
-}
+use crate::saml::Mappings;
 
 /// The settings before rules run: what `context.addonConfiguration.aws` starts as.
 #[derive(Debug, Clone)]
@@ -44,32 +28,23 @@ pub struct AwsPrefill<'a> {
 }
 
 impl<'a> AwsPrefill<'a> {
-    /// The starting settings: the target's, with the role chosen by the request (through
-    /// the allowlist) or the role rules, which read the verified `claims`.
-    pub fn new(
-        defaults: &'a AwsDefaults,
-        req: &DelegationRequest,
-        claims: &Map<String, Value>,
-    ) -> Result<Self, DelegationError> {
-        let choice = choose(defaults, req, claims)?;
+    /// The starting settings: the target's, with the role `choice` made.
+    pub fn new(defaults: &'a AwsDefaults, choice: Choice) -> Self {
         let (role, principal) = (choice.role.clone(), choice.principal.clone());
-        Ok(Self {
+        Self {
             defaults,
             choice,
             role,
             principal,
             region: defaults.region.clone(),
             lifetime_in_seconds: defaults.lifetime_in_seconds,
-            mappings: match (&defaults.mappings, defaults.backend) {
-                (Some(mappings), _) => mappings.clone(),
-                (None, Backend::Saml) => saml::default_mappings(),
-                // A web identity token carries the registered claims and the session's
-                // tags; other claims only when mapped.
-                (None, Backend::WebIdentity) => Mappings::new(),
+            mappings: match &defaults.mappings {
+                Some(mappings) => mappings.clone(),
+                None => defaults.backend.default_mappings(),
             },
             saml_issuer: defaults.saml_issuer.clone(),
             audience: defaults.audience.clone(),
-        })
+        }
     }
 
     /// `context.addonConfiguration.aws` as rules see it, with Auth0's key names.
@@ -118,12 +93,16 @@ impl<'a> AwsPrefill<'a> {
         };
         let backend = self.defaults.backend;
         let role = set.parse("role", RoleArn::parse)?.or(self.role);
-        let principal = match backend {
-            Backend::Saml => set
-                .parse("principal", PrincipalArn::parse)?
-                .or(self.principal),
-            Backend::WebIdentity => web_identity_principal(&set, role.as_ref(), oidc_issuer)?,
-        };
+        let from_rules = set.get("principal").map(|value| match value {
+            Value::String(s) => PrincipalArn::parse(s).map_err(|e| e.to_string()),
+            _ => Err("not a string".to_owned()),
+        });
+        let principal = backend.principal(PrincipalInput {
+            from_rules: from_rules.as_ref(),
+            configured: self.principal.as_ref(),
+            role: role.as_ref(),
+            oidc_url: oidc_issuer,
+        })?;
         let (Some(role), Some(principal)) = (role, principal) else {
             return Err(DelegationError::Internal(format!(
                 "client `{target}` has no AWS role and principal: set aws.role and aws.principal in its configuration or in a rule"
@@ -157,27 +136,6 @@ impl<'a> AwsPrefill<'a> {
             session: session::resolve(self.defaults, user, set.get("tags"))?,
         })
     }
-}
-
-/// A web identity target's principal is the IAM OIDC provider for `[oidc_provider] url` in the
-/// role's account; rules choose the role, not the provider.
-fn web_identity_principal(
-    set: &RuleValues<'_>,
-    role: Option<&RoleArn>,
-    oidc_issuer: Option<&str>,
-) -> Result<Option<PrincipalArn>, DelegationError> {
-    if set.get("principal").is_some() {
-        return Err(RuleValues::bad(
-            "principal",
-            "the client's backend is web_identity, whose principal is the IAM OIDC provider of [oidc_provider]; set only the role",
-        ));
-    }
-    let Some(url) = oidc_issuer else {
-        return Err(DelegationError::Internal(
-            "the web_identity backend needs [oidc_provider], which is not configured".into(),
-        ));
-    };
-    Ok(role.map(|role| PrincipalArn::oidc_provider(role, url)))
 }
 
 /// What rules left in `context.addonConfiguration.aws`; every problem names the key.
@@ -247,22 +205,5 @@ impl RuleValues<'_> {
             })
             .collect::<Result<_, _>>()
             .map(Some)
-    }
-}
-
-impl ResolvedAws {
-    /// Sets `awsrole` to the chosen pair and derives `rolesessionname` as Auth0 did (from
-    /// nickname, name, email, user_id), unless a rule set them. The session name is a label
-    /// for people reading CloudTrail, not an identity: users can often edit their nickname,
-    /// and two users can share one. Policies must key on `${saml:sub}`, which is `sub`.
-    pub fn fill_user_defaults(&self, user: &mut Map<String, Value>) {
-        if !user.contains_key("awsrole") {
-            let pair = format!("{},{}", self.role, self.principal);
-            user.insert("awsrole".into(), Value::String(pair));
-        }
-        if !user.contains_key("rolesessionname") {
-            let name = saml::default_session_name(user);
-            user.insert("rolesessionname".into(), Value::String(name));
-        }
     }
 }

@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use super::DelegationError;
 use super::DelegationRequest;
+use super::trace::Trace;
 use crate::config::{AwsDefaults, NoMatch};
 use crate::domain::{PrincipalArn, RoleArn};
 
@@ -30,26 +31,26 @@ impl Chooser {
     }
 }
 
-/// The starting role and principal, what chose them, and each role rule tried (in order,
-/// up to the first that matched) with whether it matched.
+/// The starting role and principal, and what chose them.
 #[derive(Debug, Clone)]
 pub struct Choice {
     pub role: Option<RoleArn>,
     pub principal: Option<PrincipalArn>,
     pub by: Chooser,
-    pub tried: Vec<bool>,
 }
 
+/// Chooses the starting role, reporting each role rule tried (in order, up to the first
+/// that matched) to `trace`.
 pub fn choose(
     defaults: &AwsDefaults,
     req: &DelegationRequest,
     claims: &Map<String, Value>,
+    trace: &mut Trace,
 ) -> Result<Choice, DelegationError> {
-    let configured = |by, tried| Choice {
+    let configured = |by| Choice {
         role: defaults.role.clone(),
         principal: defaults.principal.clone(),
         by,
-        tried,
     };
     match (&req.role, &req.principal) {
         (Some(role), Some(principal)) => {
@@ -63,11 +64,11 @@ pub fn choose(
                     req.target
                 )));
             };
+            trace.role_rules_tried(&defaults.role_rules, &[]);
             return Ok(Choice {
                 role: Some(r.clone()),
                 principal: Some(p.clone()),
                 by: Chooser::Request,
-                tried: Vec::new(),
             });
         }
         (None, None) => {}
@@ -78,28 +79,34 @@ pub fn choose(
         }
     }
     if defaults.role_rules.is_empty() {
-        return Ok(configured(Chooser::Configuration, Vec::new()));
+        trace.role_rules_tried(&[], &[]);
+        return Ok(configured(Chooser::Configuration));
     }
     let mut tried = Vec::new();
+    let mut matched = None;
     for (i, rule) in defaults.role_rules.iter().enumerate() {
-        let matched = rule.matches(claims);
-        tried.push(matched);
-        if matched {
-            return Ok(Choice {
-                role: Some(rule.role.clone()),
-                principal: rule
-                    .principal
-                    .clone()
-                    .or_else(|| defaults.principal.clone()),
-                by: Chooser::RoleRule(i),
-                tried,
-            });
+        tried.push(rule.matches(claims));
+        if tried.last() == Some(&true) {
+            matched = Some((i, rule));
+            break;
         }
     }
-    match defaults.no_match {
-        NoMatch::Default => Ok(configured(Chooser::Configuration, tried)),
-        NoMatch::Deny => Err(DelegationError::Unauthorized(
-            "no role rule gives this user a role".into(),
-        )),
+    trace.role_rules_tried(&defaults.role_rules, &tried);
+    match (matched, defaults.no_match) {
+        (Some((i, rule)), _) => Ok(Choice {
+            role: Some(rule.role.clone()),
+            principal: rule
+                .principal
+                .clone()
+                .or_else(|| defaults.principal.clone()),
+            by: Chooser::RoleRule(i),
+        }),
+        (None, NoMatch::Default) => Ok(configured(Chooser::Configuration)),
+        (None, NoMatch::Deny) => {
+            trace.decided_by = Some("role_rules".to_owned());
+            Err(DelegationError::Unauthorized(
+                "no role rule gives this user a role".into(),
+            ))
+        }
     }
 }

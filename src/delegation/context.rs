@@ -4,9 +4,10 @@ use serde_json::{Map, Value, json};
 
 use super::DelegationError;
 use super::aws::AwsPrefill;
+use super::trace::Trace;
 use super::{DelegationRequest, Parties};
 use crate::config::Client;
-use crate::ops::{DelegationEvent, RulesReport};
+use crate::ops::RulesReport;
 use crate::rules::{RuleFailure, RulesEngine, RulesOutput};
 
 /// Claims that only the server (or a rule) may set: a token cannot choose its own role,
@@ -71,14 +72,14 @@ fn display_name(client: &Client) -> String {
         .unwrap_or_else(|| client.client_id.clone())
 }
 
-/// Runs the rules, reporting their time and any refusal or failure in `event`; the
-/// result is the (user, context) the last rule passed on.
+/// Runs the rules, reporting their time, any refusal or failure and (when detailed) what
+/// each changed to `trace`; the result is the (user, context) the last rule passed on and
+/// the rule that set the role, if one did.
 pub async fn run_rules(
     rules: &RulesEngine,
     user: Map<String, Value>,
     context: Map<String, Value>,
-    trace: bool,
-    event: &mut DelegationEvent,
+    trace: &mut Trace,
 ) -> Result<RulesOutput, DelegationError> {
     if rules.is_empty() {
         return Ok(RulesOutput {
@@ -89,7 +90,7 @@ pub async fn run_rules(
         });
     }
     let started = std::time::Instant::now();
-    let result = if trace {
+    let result = if trace.detailed {
         rules.run_traced(user, context).await
     } else {
         rules.run(user, context).await
@@ -98,15 +99,18 @@ pub async fn run_rules(
         .as_ref()
         .err()
         .map(|f| (f.rule().to_owned(), f.kind()));
-    event.rules = Some(RulesReport {
+    trace.rules = Some(RulesReport {
         duration: started.elapsed(),
         failure,
     });
     match result {
-        Ok(out) => Ok(out),
+        Ok(mut out) => {
+            trace.rule_changes = std::mem::take(&mut out.changes);
+            Ok(out)
+        }
         Err(RuleFailure::Unauthorized { rule, message }) => {
             tracing::info!(rule, "a rule refused the request");
-            event.decided_by = Some(format!("rule:{rule}"));
+            trace.decided_by = Some(format!("rule:{rule}"));
             Err(DelegationError::Unauthorized(if message.is_empty() {
                 "a rule refused the request".into()
             } else {

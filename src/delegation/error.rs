@@ -2,6 +2,7 @@
 //! kind of refusal Auth0's clients tell apart; which HTTP status and `error` code it
 //! becomes is decided at the edge (`crate::error`), nowhere here.
 
+use crate::backend::BackendError;
 use std::time::Duration;
 
 use crate::sts::StsError;
@@ -94,6 +95,16 @@ impl From<StsError> for DelegationError {
                 tracing::warn!(%error, "STS reply not understood");
                 Self::Upstream("AWS STS sent a reply that could not be understood".into())
             }
+        }
+    }
+}
+
+impl From<BackendError> for DelegationError {
+    fn from(error: BackendError) -> Self {
+        match error {
+            BackendError::UserData(description) => Self::InvalidRequest(description),
+            BackendError::Internal(detail) => Self::Internal(detail),
+            BackendError::Sts(error) => error.into(),
         }
     }
 }

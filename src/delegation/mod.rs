@@ -1,5 +1,6 @@
 //! One delegation, from checked parameters to STS credentials (docs/architecture.md, "The
-//! request path").
+//! request path"). `/delegation`, explain and `try-rule` run the same stages (src/delegation/
+//! flow.rs), each reporting to a [`Trace`]; they differ only in where they start and stop.
 
 mod app_token;
 mod aws;
@@ -7,33 +8,31 @@ mod choice;
 mod context;
 mod error;
 mod explain;
+mod flow;
 mod request;
-mod saml_call;
 mod session;
-mod web_identity;
+mod trace;
 
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
 pub use app_token::AppToken;
-pub use aws::{AwsPrefill, ResolvedAws};
+pub use aws::AwsPrefill;
 pub use choice::{Choice, Chooser};
 pub use context::user_from_claims;
 pub use error::DelegationError;
 pub use explain::explain;
 pub use request::{ApiType, DelegationRequest, Params, RequestInfo};
-pub use session::Session;
+pub use trace::{TokenTrace, Trace};
 
 use crate::app::App;
-use crate::cache::FetchError;
-use crate::config::{Backend, Client};
+use crate::backend::PreparedCall;
+pub use crate::backend::{ResolvedAws, Session};
+use crate::config::Client;
 use crate::domain::Subject;
-
-use crate::ops::DelegationEvent;
-use crate::saml::{self, SamlAttribute};
 use crate::sts::StsResult;
-use crate::token::Expected;
+use flow::Purpose;
 
 /// The calling client and the target whose AWS settings apply.
 #[derive(Debug, Clone, Copy)]
@@ -51,28 +50,24 @@ pub enum Issued {
     App(AppToken),
 }
 
-/// The user as the verified id_token describes them.
+/// The user as the verified id_token (or `try-rule`'s user file) describes them.
 #[derive(Debug)]
 pub struct VerifiedUser {
     pub subject: Subject,
     pub claims: Map<String, Value>,
 }
 
-/// Everything decided before signing: the AWS settings, the user after rules, and the
-/// SAML attributes (or, with web identity, the mapped token claims).
+/// Everything decided before signing: the user after rules, and the backend's call with
+/// the final AWS settings.
 #[derive(Debug)]
 pub struct Prepared {
+    /// `sub`: the user's name in AWS.
     pub user_id: String,
-    pub aws: ResolvedAws,
     pub user: Map<String, Value>,
-    pub attributes: Vec<SamlAttribute>,
-    /// The claims a web identity token carries besides the registered and AWS ones.
-    pub token_claims: Map<String, Value>,
-    /// What each rule changed, when traced.
-    pub rule_changes: Vec<crate::rules::RuleChange>,
+    pub call: Box<dyn PreparedCall>,
 }
 
-/// Runs the whole flow for an already-parsed request.
+/// Runs the whole flow for an already-parsed request, reporting each stage to `trace`.
 ///
 /// Only the calling client is looked up before the id_token is verified: until then every
 /// refusal that depends on configuration (the target, its callers, its AWS settings, the
@@ -81,21 +76,11 @@ pub struct Prepared {
 pub async fn delegate(
     app: &Arc<App>,
     req: &DelegationRequest,
-    event: &mut DelegationEvent,
     deadline: tokio::time::Instant,
+    trace: &mut Trace,
 ) -> Result<Issued, DelegationError> {
-    let clients = &app.settings.clients;
-    let caller = req.caller(clients)?;
-    let expected = Expected {
-        issuer: &caller.issuer,
-        client_id: &caller.client_id,
-        client_secret: caller.secret.as_ref().map(|s| s.expose().as_slice()),
-    };
     let now = app.clock.now();
-    let claims = app
-        .verifier
-        .verify(&req.id_token, &expected, now.unix_timestamp())
-        .await?;
+    let (caller, verified) = flow::verify(app, req, now, trace).await?;
     // Only a verified caller takes one of the `max_in_flight` places, and keeps it until
     // the flow ends: unauthenticated clients, however many and however slow, cannot.
     let _permit = Arc::clone(&app.in_flight)
@@ -104,141 +89,48 @@ pub async fn delegate(
             description: "the server is at its limit of delegations in flight; retry".into(),
             retry_after: std::time::Duration::from_secs(1),
         })?;
-    event.issuer = Some(caller.issuer.clone());
-    let subject =
-        Subject::from_claims(&claims).map_err(|e| DelegationError::InvalidGrant(e.to_string()))?;
-    event.subject = Some(subject.to_string());
+    flow::admitted(caller, &verified, trace);
     if let Some(limiter) = &app.limiter {
         limiter
-            .check(&format!("{}\n{subject}", caller.issuer))
+            .check(&format!("{}\n{}", caller.issuer, verified.subject))
             .await?;
     }
-
-    let target = req.target(caller, clients)?;
-    req.check_origin(caller, &app.settings.server)?;
-    if req.api_type == ApiType::App {
-        let parties = Parties { caller, target };
-        let verified = VerifiedUser { subject, claims };
-        return app_token::issue(app, req, parties, verified, now, event)
-            .await
-            .map(Issued::App);
+    match flow::settle(app, req, caller, verified, Purpose::Issue(now), trace).await? {
+        flow::Settled::App(token) => Ok(Issued::App(token)),
+        flow::Settled::Aws(parties, prepared) => {
+            flow::send(app, parties, &prepared, now, deadline, trace)
+                .await
+                .map(|result| Issued::Aws(Box::new(result)))
+        }
     }
-    // Role rules read the user the JavaScript rules see: `user_id` is `sub`, and claims
-    // only the server sets (`awsrole`, `rolesessionname`) are not taken from the token.
-    let claims = context::user_from_claims(claims, &subject.to_string());
-    let prefill = AwsPrefill::new(req.aws_defaults(target)?, req, &claims).inspect_err(|e| {
-        if matches!(e, DelegationError::Unauthorized(_)) {
-            event.decided_by = Some("role_rules".to_owned());
-        }
-    })?;
-    let parties = Parties { caller, target };
-    let verified = VerifiedUser { subject, claims };
-    let prepared = prepare(app, req, parties, prefill, verified, false, event).await?;
-    let issued = match prepared.aws.backend {
-        Backend::Saml => saml_call::issue(app, parties, &prepared, now, deadline, event).await,
-        Backend::WebIdentity => {
-            web_identity::issue(app, parties, &prepared, now, deadline, event).await
-        }
-    };
-    issued.map(|result| Issued::Aws(Box::new(result)))
 }
 
-/// The credentials from the cache (when configured) or from `fetch`; `key` is computed
-/// only for a cache.
-async fn cached<Fut>(
-    app: &App,
-    key: impl FnOnce() -> crate::cache::CacheKey,
-    now: time::OffsetDateTime,
-    event: &mut DelegationEvent,
-    fetch: impl FnOnce() -> Fut,
-) -> Result<StsResult, DelegationError>
-where
-    Fut: std::future::Future<Output = Result<StsResult, FetchError<DelegationError>>>,
-{
-    let refused = |e| match e {
-        FetchError::Sts(e) => e.into(),
-        FetchError::Other(e) => e,
-        FetchError::Internal(what) => DelegationError::Internal(what.into()),
-    };
-    let Some(cache) = &app.cache else {
-        return fetch().await.map_err(refused);
-    };
-    let (result, lookup) = cache.get_or_fetch(key(), now, fetch).await;
-    event.cache = Some(lookup.as_str());
-    result.map_err(refused)
-}
-
-/// From verified claims to the final AWS settings and SAML attributes: builds `user` and
-/// `context`, runs the rules, and applies what they set. Shared with `try-rule`.
-pub async fn prepare(
+/// The same stages as [`delegate`] up to the backend's prepared call, which is neither
+/// signed nor sent; no place in flight is taken and the per-user limit is not charged.
+/// For administrators: `trace` should be [`Trace::detailed`].
+pub async fn dry_run(
     app: &App,
     req: &DelegationRequest,
-    parties: Parties<'_>,
-    prefill: AwsPrefill<'_>,
-    verified: VerifiedUser,
-    trace: bool,
-    event: &mut DelegationEvent,
+    trace: &mut Trace,
 ) -> Result<Prepared, DelegationError> {
-    let user_id = verified.subject.to_string();
-    let user = context::user_from_claims(verified.claims, &user_id);
-    // Without rules nothing reads the context, and the AWS settings it would hand back
-    // are the prefilled ones.
-    let rule_context = if app.rules.is_empty() {
-        Map::new()
-    } else {
-        context::rule_context(req, parties, Some(&prefill))
-    };
-    let ran = context::run_rules(&app.rules, user, rule_context, trace, event).await?;
-    let (mut user, rule_context) = (ran.user, ran.context);
+    let now = app.clock.now();
+    let (caller, verified) = flow::verify(app, req, now, trace).await?;
+    flow::admitted(caller, &verified, trace);
+    flow::settle(app, req, caller, verified, Purpose::Explain, trace)
+        .await?
+        .prepared()
+}
 
-    let chooser = prefill.choice.by;
-    let oidc_issuer = app.oidc.as_ref().map(|o| o.url());
-    let rule_aws = context::aws_from_context(&rule_context);
-    let aws = prefill.resolve(rule_aws, &req.target, &user, oidc_issuer)?;
-    event.role = Some(aws.role.to_string());
-    event.principal = Some(aws.principal.to_string());
-    event.region = Some(aws.region.to_string());
-    event.decided_by = Some(match ran.decided_by {
-        Some(rule) => format!("rule:{rule}"),
-        None => chooser.describe(),
-    });
-    aws.fill_user_defaults(&mut user);
-    event.session_name = user
-        .get("rolesessionname")
-        .and_then(Value::as_str)
-        .map(saml::session_name);
-    if aws.backend == Backend::WebIdentity {
-        let token_claims = web_identity::mapped_claims(&user, &aws.mappings)?;
-        return Ok(Prepared {
-            user_id,
-            aws,
-            user,
-            attributes: Vec::new(),
-            token_claims,
-            rule_changes: ran.changes,
-        });
-    }
-    let mut attributes = saml::compute_attributes(&user, &aws.mappings).map_err(|e| {
-        if e.is_user_data() {
-            DelegationError::InvalidRequest(format!("the user's claims cannot be sent to AWS: {e}"))
-        } else {
-            DelegationError::Internal(format!("SAML attributes: {e}"))
-        }
-    })?;
-    let session = &aws.session;
-    attributes.extend(saml::session_attributes(
-        &session.tags,
-        &session.transitive_tag_keys,
-        session.source_identity.as_deref(),
-    ));
-    saml::check_attribute_set(&attributes)
-        .map_err(|e| DelegationError::Internal(format!("SAML attributes: {e}")))?;
-    Ok(Prepared {
-        user_id,
-        aws,
-        user,
-        attributes,
-        token_claims: Map::new(),
-        rule_changes: ran.changes,
-    })
+/// [`dry_run`] for a user given as claims instead of an id_token (`try-rule`).
+pub async fn dry_run_user(
+    app: &App,
+    req: &DelegationRequest,
+    user: VerifiedUser,
+    trace: &mut Trace,
+) -> Result<Prepared, DelegationError> {
+    let caller = req.caller(&app.settings.clients)?;
+    flow::admitted(caller, &user, trace);
+    flow::settle(app, req, caller, user, Purpose::Explain, trace)
+        .await?
+        .prepared()
 }

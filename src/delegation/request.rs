@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::DelegationError;
-use crate::config::{AwsDefaults, Client, ServerSettings};
+use crate::config::{AwsDefaults, Client};
 use crate::domain::truncate;
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -133,6 +133,33 @@ impl DelegationRequest {
         })
     }
 
+    /// A request a command on this machine makes (`explain`, `try-rule`), read from the
+    /// same parameters as a `/delegation` body: `api_type` aws, from `client_id` for
+    /// `target`.
+    pub fn local(
+        client_id: &str,
+        target: &str,
+        id_token: &str,
+        command: &str,
+    ) -> Result<Self, DelegationError> {
+        let mut params = Map::new();
+        for (name, value) in [
+            ("client_id", client_id),
+            ("target", target),
+            ("grant_type", JWT_BEARER),
+            ("id_token", id_token),
+            ("api_type", "aws"),
+        ] {
+            params.insert(name.into(), Value::String(value.to_owned()));
+        }
+        let info = RequestInfo {
+            ip: "127.0.0.1".into(),
+            user_agent: Some(format!("delegation-server {command}")),
+            ..RequestInfo::default()
+        };
+        Self::from_params(Params(params), info)
+    }
+
     /// The calling client, whose issuer and audience the id_token is verified against.
     /// Client IDs are public (every app embeds its own), so naming an unknown one reveals
     /// nothing; everything else about the configuration waits for a verified token.
@@ -170,11 +197,12 @@ impl DelegationRequest {
             })
     }
 
-    /// Refuses a browser request whose origin the calling client does not allow.
+    /// Refuses a browser request whose origin neither the calling client nor the server
+    /// (`server_origins`) allows.
     pub fn check_origin(
         &self,
         caller: &Client,
-        server: &ServerSettings,
+        server_origins: &[String],
     ) -> Result<(), DelegationError> {
         let Some(origin) = &self.info.origin else {
             return Ok(());
@@ -182,7 +210,7 @@ impl DelegationRequest {
         if caller
             .cors_origins
             .iter()
-            .chain(&server.cors_origins)
+            .chain(server_origins)
             .any(|o| o == origin)
         {
             Ok(())

@@ -8,22 +8,11 @@
 use serde_json::{Map, Value};
 
 use super::DelegationError;
+use crate::backend::Session;
 use crate::config::AwsDefaults;
 use crate::domain::claims::lookup;
 use crate::domain::session::{MAX_TAGS, tag_key_problem, tag_value_of, tag_value_problem};
 use crate::saml::session_name::is_session_name_char;
-
-/// What shapes the session besides the role, ready to send.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Session {
-    /// (key, value), in configuration order, then the keys rules added.
-    pub tags: Vec<(String, String)>,
-    pub transitive_tag_keys: Vec<String>,
-    pub source_identity: Option<String>,
-    /// The inline session policy, rendered (compact JSON).
-    pub policy: Option<String>,
-    pub policy_arns: Vec<String>,
-}
 
 pub fn resolve(
     defaults: &AwsDefaults,

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use super::body;
 use crate::app::App;
 use crate::delegation::DelegationError;
-use crate::delegation::{self, DelegationRequest, Issued, RequestInfo};
+use crate::delegation::{self, DelegationRequest, Issued, RequestInfo, Trace};
 use crate::domain::truncate;
 use crate::error::ApiError;
 use crate::ops::DelegationEvent;
@@ -182,9 +182,11 @@ async fn run(
     event.client_known = app.settings.clients.contains_key(&req.client_id);
     event.target = Some(truncate(&req.target));
 
-    let flow = delegation::delegate(app, &req, event, deadline);
-    tokio::time::timeout_at(deadline, flow)
-        .await
+    let mut trace = Trace::default();
+    let flow = delegation::delegate(app, &req, deadline, &mut trace);
+    let result = tokio::time::timeout_at(deadline, flow).await;
+    trace.fill_event(event);
+    result
         .map(|result| result.map_err(ApiError::from))
         .map_err(|_| {
             ApiError::from(DelegationError::Unavailable {

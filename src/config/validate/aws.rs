@@ -2,21 +2,22 @@
 
 use super::{Problems, in_range};
 use crate::config::file::AwsSection;
-use crate::config::settings::{AwsDefaults, Backend, NoMatch};
+use crate::config::settings::{AwsDefaults, NoMatch};
 use crate::domain::role_rule::{ClaimTest, RoleRule};
 use crate::domain::{PrincipalArn, Region, RoleArn};
 
+mod backend;
 mod session;
-mod web_identity;
 
 pub(super) fn aws(a: &AwsSection, key: &str, p: &mut Problems) -> Option<AwsDefaults> {
-    let backend = web_identity::backend(a, key, p);
+    let backend = backend::backend(a, key, p);
     let role = a.role.as_deref().map(RoleArn::parse).transpose();
     let role = p.check(&format!("{key}.role"), role)?;
     let principal = a.principal.as_deref().map(PrincipalArn::parse).transpose();
     let principal = p.check(&format!("{key}.principal"), principal)?;
     let region = a.region.as_deref().map(Region::parse).transpose();
     let region = p.check(&format!("{key}.region"), region)?;
+    backend::check(backend, a, key, p);
     let partition = role.as_ref().map(|r| r.partition());
     if let (Some(role_p), Some(principal)) = (partition, &principal)
         && principal.partition() != role_p
@@ -84,7 +85,7 @@ pub(super) fn aws(a: &AwsSection, key: &str, p: &mut Problems) -> Option<AwsDefa
             allowed.push((r, pr));
         }
     }
-    let role_rules = role_rules(a, key, principal.as_ref(), backend, p);
+    let role_rules = role_rules(a, key, principal.as_ref(), p);
     let no_match = match a.no_match.as_deref() {
         None | Some("deny") => NoMatch::Deny,
         Some("default") => {
@@ -134,7 +135,6 @@ fn role_rules(
     a: &AwsSection,
     key: &str,
     default_principal: Option<&PrincipalArn>,
-    backend: Backend,
     p: &mut Problems,
 ) -> Vec<RoleRule> {
     let mut rules = Vec::new();
@@ -159,16 +159,6 @@ fn role_rules(
             && role.partition() != pr.partition()
         {
             p.add(&k, "role and principal are in different partitions");
-        }
-        if backend == Backend::Saml
-            && principal.is_none()
-            && default_principal.is_none()
-            && r.principal.is_none()
-        {
-            p.add(
-                &format!("{k}.principal"),
-                "is required: the client has no principal either",
-            );
         }
         if let (Some(test), Some(role)) = (test, role) {
             rules.push(RoleRule {

@@ -10,8 +10,9 @@
 use std::collections::BTreeMap;
 
 use super::Problems;
+use crate::backend::IssuedBy;
 use crate::config::file::ClientSection;
-use crate::config::settings::{Backend, Client};
+use crate::config::settings::Client;
 
 pub(super) fn check(
     raw: &[ClientSection],
@@ -39,16 +40,22 @@ pub(super) fn check(
                 );
             }
         }
-        let Some(aws) = client.aws.as_ref().filter(|a| a.backend == Backend::Saml) else {
+        let Some(aws) = &client.aws else {
             continue;
         };
-        let saml_issuer = aws.saml_issuer.as_deref().unwrap_or(default_saml_issuer);
+        let issued_by = aws
+            .backend
+            .issued_by(aws.saml_issuer.as_deref(), aws.audience.as_deref());
+        let IssuedBy::SamlIssuer(configured) = issued_by else {
+            continue;
+        };
+        let saml_issuer = configured.unwrap_or(default_saml_issuer);
         match owners.get(saml_issuer) {
             None => {
                 owners.insert(saml_issuer, (&client.issuer, &client.client_id));
             }
             Some((token_issuer, first)) if *token_issuer != client.issuer => {
-                let key = match aws.saml_issuer {
+                let key = match configured {
                     Some(_) => format!("clients[{i}].aws.saml_issuer"),
                     None => format!("clients[{i}].aws"),
                 };

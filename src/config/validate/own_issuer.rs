@@ -11,9 +11,9 @@
 use std::collections::BTreeMap;
 
 use super::Problems;
+use crate::backend::IssuedBy;
 use crate::config::file::ClientSection;
-use crate::config::settings::{Backend, Client};
-use crate::issuer::WEB_IDENTITY_DEFAULT_AUDIENCE;
+use crate::config::settings::Client;
 
 pub(super) fn own_issuer(
     raw: &[ClientSection],
@@ -27,7 +27,7 @@ pub(super) fn own_issuer(
         let Some(client) = clients.get(&section.client_id) else {
             continue;
         };
-        if client.aws.as_ref().map(|a| a.backend) == Some(Backend::WebIdentity) {
+        if oidc_audience(client).is_some() {
             users.push((i, client, format!("clients[{i}].aws.backend")));
         }
         if client.app.is_some() {
@@ -58,16 +58,7 @@ pub(super) fn own_issuer(
     }
     let audiences: BTreeMap<&str, &str> = users
         .iter()
-        .filter_map(|(_, client, _)| {
-            let aws = client.aws.as_ref()?;
-            (aws.backend == Backend::WebIdentity).then(|| {
-                let aud = aws.audience.as_deref();
-                (
-                    aud.unwrap_or(WEB_IDENTITY_DEFAULT_AUDIENCE),
-                    client.client_id.as_str(),
-                )
-            })
-        })
+        .filter_map(|(_, client, _)| Some((oidc_audience(client)?, client.client_id.as_str())))
         .collect();
     // An app token's aud is its target and its azp the caller: neither may be an audience
     // STS accepts (IAM may read azp as the audience, and may compare without case).
@@ -90,6 +81,19 @@ pub(super) fn own_issuer(
     }
     if !audiences.is_empty() {
         web_identity_url(url, p);
+    }
+}
+
+/// The `aud` STS accepts in the tokens `[oidc_provider]` signs for `client`'s backend, when
+/// its backend uses them.
+fn oidc_audience(client: &Client) -> Option<&str> {
+    let aws = client.aws.as_ref()?;
+    match aws
+        .backend
+        .issued_by(aws.saml_issuer.as_deref(), aws.audience.as_deref())
+    {
+        IssuedBy::OidcProvider { audience } => Some(audience),
+        IssuedBy::SamlIssuer(_) => None,
     }
 }
 

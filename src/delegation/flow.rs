@@ -1,0 +1,230 @@
+//! The stages of a delegation, in the order they run, each reporting to the [`Trace`]:
+//! verify the id_token for the calling client, settle the target, role, rules and the
+//! backend's call, and send it through the credential cache.
+
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+
+use super::aws::AwsPrefill;
+use super::choice::choose;
+use super::trace::{TokenTrace, Trace};
+use super::{
+    ApiType, AppToken, DelegationError, DelegationRequest, Parties, Prepared, VerifiedUser,
+    app_token, context,
+};
+use crate::app::App;
+use crate::backend::{BackendError, CallInput};
+use crate::cache::{FetchError, KeyWriter};
+use crate::config::Client;
+use crate::domain::Subject;
+use crate::saml;
+use crate::sts::StsResult;
+use crate::token::Expected;
+
+/// Whether the flow is to hand something out, or only to show what it would.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Purpose {
+    /// Sign and send, at this time.
+    Issue(OffsetDateTime),
+    /// Stop at the prepared call (explain, `try-rule`).
+    Explain,
+}
+
+/// Where [`settle`] ends.
+pub(super) enum Settled<'a> {
+    /// `api_type=app`: the id_token is signed.
+    App(AppToken),
+    /// `api_type=aws`: the backend's call, prepared.
+    Aws(Parties<'a>, Prepared),
+}
+
+impl Settled<'_> {
+    pub(super) fn prepared(self) -> Result<Prepared, DelegationError> {
+        match self {
+            Settled::Aws(_, prepared) => Ok(prepared),
+            Settled::App(_) => Err(DelegationError::Internal(
+                "an app token was signed where only an explanation was asked for".into(),
+            )),
+        }
+    }
+}
+
+/// The calling client and the user its id_token names, at `now`.
+pub(super) async fn verify<'a>(
+    app: &'a App,
+    req: &DelegationRequest,
+    now: OffsetDateTime,
+    trace: &mut Trace,
+) -> Result<(&'a Client, VerifiedUser), DelegationError> {
+    let caller = req.caller(&app.settings.clients)?;
+    let expected = Expected {
+        issuer: &caller.issuer,
+        client_id: &caller.client_id,
+        client_secret: caller.secret.as_ref().map(|s| s.expose().as_slice()),
+    };
+    let now = now.unix_timestamp();
+    let verified = if trace.detailed {
+        let (alg, kid) = crate::token::header_summary(&req.id_token).unwrap_or(("?", None));
+        let mut token = TokenTrace {
+            issuer: caller.issuer.clone(),
+            alg: alg.to_owned(),
+            kid,
+            ..TokenTrace::default()
+        };
+        let named = &mut token.named;
+        let verified = app
+            .verifier
+            .verify_reporting(&req.id_token, &expected, now, &mut |check| {
+                named.push(check)
+            })
+            .await;
+        token.failure = verified.as_ref().err().map(ToString::to_string);
+        trace.token = Some(token);
+        verified?
+    } else {
+        app.verifier.verify(&req.id_token, &expected, now).await?
+    };
+    let subject = Subject::from_claims(&verified).map_err(|e| {
+        if let Some(token) = &mut trace.token {
+            token.failure = Some(e.to_string());
+        }
+        DelegationError::InvalidGrant(e.to_string())
+    })?;
+    let user = VerifiedUser {
+        subject,
+        claims: verified,
+    };
+    Ok((caller, user))
+}
+
+/// Reports the admitted user.
+pub(super) fn admitted(caller: &Client, user: &VerifiedUser, trace: &mut Trace) {
+    trace.issuer = Some(caller.issuer.clone());
+    trace.subject = Some(user.subject.to_string());
+}
+
+/// From the verified user to what will be handed out: the target, the browser origin, the
+/// starting role, the rules, and the backend's call (or, for `api_type=app`, the token).
+pub(super) async fn settle<'a>(
+    app: &'a App,
+    req: &DelegationRequest,
+    caller: &'a Client,
+    user: VerifiedUser,
+    purpose: Purpose,
+    trace: &mut Trace,
+) -> Result<Settled<'a>, DelegationError> {
+    let target = req.target(caller, &app.settings.clients)?;
+    req.check_origin(caller, &app.settings.server.cors_origins)?;
+    let parties = Parties { caller, target };
+    if req.api_type == ApiType::App {
+        let Purpose::Issue(now) = purpose else {
+            return Err(DelegationError::InvalidRequest(
+                "explain covers api_type aws; api_type app runs the rules and signs an id_token, with no role to choose".into(),
+            ));
+        };
+        return app_token::issue(app, req, parties, user, now, trace)
+            .await
+            .map(Settled::App);
+    }
+    // Role rules read the user the JavaScript rules see: `user_id` is `sub`, and claims
+    // only the server sets (`awsrole`, `rolesessionname`) are not taken from the token.
+    let user_id = user.subject.to_string();
+    let user = context::user_from_claims(user.claims, &user_id);
+    let defaults = req.aws_defaults(target)?;
+    let choice = choose(defaults, req, &user, trace)?;
+    trace.choice = Some(choice.clone());
+    let prefill = AwsPrefill::new(defaults, choice);
+    let prepared = prepare(app, req, parties, prefill, user_id, user, trace).await?;
+    Ok(Settled::Aws(parties, prepared))
+}
+
+/// Runs the rules on `user` and applies what they set, then has the backend prepare its
+/// call.
+async fn prepare(
+    app: &App,
+    req: &DelegationRequest,
+    parties: Parties<'_>,
+    prefill: AwsPrefill<'_>,
+    user_id: String,
+    user: Map<String, Value>,
+    trace: &mut Trace,
+) -> Result<Prepared, DelegationError> {
+    // Without rules nothing reads the context, and the AWS settings it would hand back
+    // are the prefilled ones.
+    let rule_context = if app.rules.is_empty() {
+        Map::new()
+    } else {
+        context::rule_context(req, parties, Some(&prefill))
+    };
+    let ran = context::run_rules(&app.rules, user, rule_context, trace).await?;
+    let (mut user, rule_context) = (ran.user, ran.context);
+
+    let chooser = prefill.choice.by;
+    let oidc_issuer = app.oidc.as_ref().map(|o| o.url());
+    let rule_aws = context::aws_from_context(&rule_context);
+    let aws = prefill.resolve(rule_aws, &req.target, &user, oidc_issuer)?;
+    trace.role = Some(aws.role.to_string());
+    trace.principal = Some(aws.principal.to_string());
+    trace.region = Some(aws.region.to_string());
+    trace.decided_by = Some(match ran.decided_by {
+        Some(rule) => format!("rule:{rule}"),
+        None => chooser.describe(),
+    });
+    aws.fill_user_defaults(&mut user);
+    trace.session_name = user
+        .get("rolesessionname")
+        .and_then(Value::as_str)
+        .map(saml::session_name);
+    let backend = aws.backend;
+    let call = backend.prepare(CallInput {
+        user_id: &user_id,
+        user: &user,
+        aws,
+        services: app.services(),
+    })?;
+    Ok(Prepared {
+        user_id,
+        user,
+        call,
+    })
+}
+
+/// Signs and sends the prepared call, through the credential cache when it is on.
+pub(super) async fn send(
+    app: &App,
+    parties: Parties<'_>,
+    prepared: &Prepared,
+    now: OffsetDateTime,
+    deadline: tokio::time::Instant,
+    trace: &mut Trace,
+) -> Result<StsResult, DelegationError> {
+    let call = &*prepared.call;
+    let services = app.services();
+    let fetch = || async {
+        call.send(&services, now, deadline)
+            .await
+            .map_err(|e| match e {
+                BackendError::Sts(e) => FetchError::Sts(e),
+                other => FetchError::Other(DelegationError::from(other)),
+            })
+    };
+    let refused = |e| match e {
+        FetchError::Sts(e) => e.into(),
+        FetchError::Other(e) => e,
+        FetchError::Internal(what) => DelegationError::Internal(what.into()),
+    };
+    let Some(cache) = &app.cache else {
+        return fetch().await.map_err(refused);
+    };
+    // Who asks, and through which backend; then the backend's own call.
+    let Parties { caller, target } = parties;
+    let mut key = KeyWriter::new();
+    key.text(call.aws().backend.name());
+    for text in [&caller.issuer, &caller.client_id, &target.client_id] {
+        key.text(text);
+    }
+    call.write_key(&mut key);
+    let (result, lookup) = cache.get_or_fetch(key.finish(), now, fetch).await;
+    trace.cache = Some(lookup.as_str());
+    result.map_err(refused)
+}
