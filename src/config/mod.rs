@@ -14,7 +14,7 @@ use figment::providers::{Format, Serialized, Toml};
 
 pub use settings::{
     AwsDefaults, Backend, Client, IssuerKeys, IssuerSettings, LimitSettings, NoMatch,
-    OutboundSettings, RulesConfig, SamlSettings, Secret, ServerSettings, Settings, StsSettings,
+    OutboundSettings, RulesConfig, SamlSettings, ServerSettings, Settings, StsSettings,
     TlsSettings,
 };
 pub use warnings::warnings;

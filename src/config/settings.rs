@@ -1,7 +1,6 @@
 //! Validated configuration: every value here has been checked and parsed.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -9,7 +8,7 @@ use url::Url;
 
 use crate::domain::role_rule::RoleRule;
 use crate::domain::session::PolicyTemplate;
-use crate::domain::{PrincipalArn, Region, RoleArn};
+use crate::domain::{PrincipalArn, Region, RoleArn, Secret};
 use crate::ops::AuditTarget;
 use crate::roots::CaRoots;
 
@@ -236,32 +235,4 @@ pub enum NoMatch {
     Deny,
     /// The client's configured role.
     Default,
-}
-
-/// A secret (bytes by default) that never shows in `Debug` output or logs.
-#[derive(Clone)]
-pub struct Secret<T = Vec<u8>>(T);
-
-impl<T> Secret<T> {
-    pub fn new(value: T) -> Self {
-        Self(value)
-    }
-
-    pub fn expose(&self) -> &T {
-        &self.0
-    }
-}
-
-/// Equal when the values are; used to tell whether a reload changed settings, not to
-/// check a secret someone presented (that is constant-time, elsewhere).
-impl<T: PartialEq> PartialEq for Secret<T> {
-    fn eq(&self, other: &Self) -> bool {
-        self.0 == other.0
-    }
-}
-
-impl<T> fmt::Debug for Secret<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
 }

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use super::{Problems, http_url, in_range, private_url, read};
 use crate::config::file::{FileConfig, SamlSection};
-use crate::config::settings::{OutboundSettings, SamlSettings, Secret, StsSettings};
+use crate::config::settings::{OutboundSettings, SamlSettings, StsSettings};
+use crate::domain::Secret;
 
 pub(super) fn saml(s: &SamlSection, base: &Path, p: &mut Problems) -> Option<SamlSettings> {
     if s.issuer.trim().is_empty() {
