@@ -15,7 +15,6 @@ use figment::providers::{Format, Serialized, Toml};
 pub use settings::{
     AwsDefaults, Backend, Client, IssuerKeys, IssuerSettings, LimitSettings, NoMatch,
     OutboundSettings, RulesConfig, SamlSettings, ServerSettings, Settings, StsSettings,
-    TlsSettings,
 };
 pub use warnings::warnings;
 

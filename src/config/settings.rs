@@ -109,16 +109,9 @@ pub struct ServerSettings {
     /// ready without them.
     pub readiness_grace: Duration,
     /// Serve HTTPS with this certificate chain and key; `None`: plain HTTP.
-    pub tls: Option<TlsSettings>,
+    pub tls: Option<crate::tls::TlsSettings>,
     /// Where `serve` writes its process ID (for `delegation-server reload`).
     pub pid_file: Option<std::path::PathBuf>,
-}
-
-/// PEM texts of the listener's certificate chain and private key.
-#[derive(Debug, PartialEq)]
-pub struct TlsSettings {
-    pub cert_pem: String,
-    pub key_pem: Secret,
 }
 
 #[derive(Debug)]

@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use super::{Problems, in_range, origins, read};
 use crate::config::file::FileConfig;
-use crate::config::settings::{ServerSettings, TlsSettings};
+use crate::config::settings::ServerSettings;
 use crate::domain::Secret;
+use crate::tls::TlsSettings;
 
 /// Where the management listener binds unless configured: loopback only.
 const DEFAULT_MANAGEMENT_LISTEN: &str = "127.0.0.1:9090";
