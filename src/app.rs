@@ -156,12 +156,7 @@ impl App {
         };
         let limiter = match same(|a, b| a.limits == b.limits && a.state == b.state) {
             Some(p) => p.limiter.clone(),
-            None => UserLimit::new(
-                settings.limits.per_minute,
-                settings.limits.burst,
-                state.as_ref(),
-            )
-            .map(Arc::new),
+            None => UserLimit::new(&settings.limits, state.as_ref()).map(Arc::new),
         };
         let cache = match same(|a, b| a.cache == b.cache && a.sts == b.sts && a.state == b.state) {
             Some(p) => p.cache.clone(),

@@ -42,6 +42,14 @@ impl fmt::Display for CaRoots {
     }
 }
 
+/// `[outbound]`: trust for outbound HTTPS (JWKS and STS).
+#[derive(Debug, PartialEq, Eq)]
+pub struct OutboundSettings {
+    pub ca_roots: CaRoots,
+    /// Extra CA certificates (PEM), e.g. a private CA or an intercepting proxy's.
+    pub ca_file_pem: Option<Vec<u8>>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum RootsError {
     #[error(

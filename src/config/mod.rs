@@ -13,8 +13,8 @@ use figment::Figment;
 use figment::providers::{Format, Serialized, Toml};
 
 pub use settings::{
-    AwsDefaults, Backend, Client, IssuerKeys, IssuerSettings, LimitSettings, NoMatch,
-    OutboundSettings, RulesConfig, SamlSettings, ServerSettings, Settings, StsSettings,
+    AwsDefaults, Backend, Client, IssuerKeys, IssuerSettings, NoMatch, RulesConfig, SamlSettings,
+    ServerSettings, Settings, StsSettings,
 };
 pub use warnings::warnings;
 

@@ -10,7 +10,6 @@ use crate::domain::role_rule::RoleRule;
 use crate::domain::session::PolicyTemplate;
 use crate::domain::{PrincipalArn, Region, RoleArn, Secret};
 use crate::ops::AuditTarget;
-use crate::roots::CaRoots;
 
 #[derive(Debug)]
 pub struct Settings {
@@ -21,14 +20,14 @@ pub struct Settings {
     /// By `client_id`.
     pub clients: BTreeMap<String, Client>,
     pub rules: RulesConfig,
-    pub limits: LimitSettings,
+    pub limits: crate::limit::LimitSettings,
     /// The credential cache; `None`: off.
     pub cache: Option<crate::cache::CacheSettings>,
     /// Redis for the rate limit and the cache's shared tier; `None`: all in process.
     pub state: Option<crate::state::StateSettings>,
     /// The server's own OIDC provider (`[oidc_provider]`); `None`: not one.
     pub oidc_issuer: Option<crate::issuer::OidcIssuerSettings>,
-    pub outbound: OutboundSettings,
+    pub outbound: crate::roots::OutboundSettings,
     /// Where audit records go; `None`: no audit log.
     pub audit: Option<AuditTarget>,
     /// The bearer token of the admin endpoints (`POST /delegation/explain`); `None`: off.
@@ -45,22 +44,6 @@ impl Settings {
             && self.server.max_token_bytes == other.server.max_token_bytes
             && self.outbound == other.outbound
     }
-}
-
-/// The per-user rate limit: delegations per user (issuer and `sub`) per minute, and the
-/// burst; 0 per minute: no limit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LimitSettings {
-    pub per_minute: u32,
-    pub burst: u32,
-}
-
-/// Trust for outbound HTTPS (JWKS and STS).
-#[derive(Debug, PartialEq, Eq)]
-pub struct OutboundSettings {
-    pub ca_roots: CaRoots,
-    /// Extra CA certificates (PEM), e.g. a private CA or an intercepting proxy's.
-    pub ca_file_pem: Option<Vec<u8>>,
 }
 
 /// Rule files, read at start, in the order they run.

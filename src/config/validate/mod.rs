@@ -26,6 +26,7 @@ use issuers::issuer;
 use super::file::{FileConfig, RulesSection};
 use super::settings::*;
 use crate::domain::Secret;
+use crate::limit::LimitSettings;
 
 /// Problems found so far, each prefixed with the key it concerns.
 #[derive(Default)]
