@@ -14,7 +14,7 @@ use crate::ops::{AuditSink, Metrics};
 use crate::rules::{RuleSource, RulesEngine, RulesSettings};
 use crate::saml::SamlSigner;
 use crate::state::SharedState;
-use crate::sts::{StsClient, StsSettings};
+use crate::sts::StsClient;
 use crate::token::{IssuerConfig, KeySource, TokenVerifier};
 
 /// The time source, passed in so tests can pin it.
@@ -112,15 +112,9 @@ impl App {
         };
         let sts = match same(|a, b| a.sts == b.sts && a.outbound == b.outbound) {
             Some(p) => p.sts.clone(),
-            None => StsClient::new(StsSettings {
-                endpoint: settings.sts.endpoint.clone(),
-                connect_timeout: settings.sts.connect_timeout,
-                timeout: settings.sts.timeout,
-                retries: settings.sts.retries,
-                roots,
-            })
-            .map_err(|e| StartupError::Http(e.to_string()))?
-            .with_observer(Arc::clone(metrics) as Arc<dyn crate::sts::Observer>),
+            None => StsClient::new(&settings.sts, &roots)
+                .map_err(|e| StartupError::Http(e.to_string()))?
+                .with_observer(Arc::clone(metrics) as Arc<dyn crate::sts::Observer>),
         };
         let rules = match same(|a, b| a.rules == b.rules) {
             Some(p) => Arc::clone(&p.rules),

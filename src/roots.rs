@@ -68,6 +68,14 @@ pub struct Roots {
 }
 
 impl Roots {
+    /// Only the Mozilla roots built into the binary: what clients built without a
+    /// configuration (tests, benchmarks) trust, as no system store is needed.
+    pub fn bundled() -> Self {
+        Self {
+            certificates: webpki_root_certs::TLS_SERVER_ROOT_CERTS.to_vec(),
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.certificates.len()
     }
@@ -107,7 +115,7 @@ pub fn load(choice: CaRoots, extra_pem: Option<&[u8]>) -> Result<Roots, RootsErr
         }
     }
     if matches!(choice, CaRoots::Bundled | CaRoots::SystemAndBundled) {
-        certificates.extend(webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().cloned());
+        certificates.extend(Roots::bundled().certificates);
     }
     if let Some(pem) = extra_pem {
         let extra = CertificateDer::pem_slice_iter(pem)

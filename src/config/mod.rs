@@ -14,7 +14,7 @@ use figment::providers::{Format, Serialized, Toml};
 
 pub use settings::{
     AwsDefaults, Backend, Client, IssuerKeys, IssuerSettings, NoMatch, RulesConfig, SamlSettings,
-    ServerSettings, Settings, StsSettings,
+    ServerSettings, Settings,
 };
 pub use warnings::warnings;
 

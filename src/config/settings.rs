@@ -15,7 +15,7 @@ use crate::ops::AuditTarget;
 pub struct Settings {
     pub server: ServerSettings,
     pub saml: SamlSettings,
-    pub sts: StsSettings,
+    pub sts: crate::sts::StsSettings,
     pub issuers: Vec<IssuerSettings>,
     /// By `client_id`.
     pub clients: BTreeMap<String, Client>,
@@ -105,14 +105,6 @@ pub struct SamlSettings {
     pub next_signing_cert_pem: Option<String>,
     pub lifetime: Duration,
     pub sso_url: String,
-}
-
-#[derive(Debug, PartialEq, Eq)]
-pub struct StsSettings {
-    pub endpoint: Option<Url>,
-    pub timeout: Duration,
-    pub connect_timeout: Duration,
-    pub retries: u32,
 }
 
 #[derive(Debug, PartialEq)]

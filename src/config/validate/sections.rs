@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use super::{Problems, http_url, in_range, private_url, read};
 use crate::config::file::{FileConfig, SamlSection};
-use crate::config::settings::{SamlSettings, StsSettings};
+use crate::config::settings::SamlSettings;
 use crate::domain::Secret;
 use crate::roots::{CaRoots, OutboundSettings};
+use crate::sts::StsSettings;
 
 pub(super) fn saml(s: &SamlSection, base: &Path, p: &mut Problems) -> Option<SamlSettings> {
     if s.issuer.trim().is_empty() {
