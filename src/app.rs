@@ -8,14 +8,14 @@ use time::OffsetDateTime;
 use tokio::sync::Semaphore;
 
 use crate::cache::CredentialCache;
-use crate::config::{IssuerKeys, Settings};
+use crate::config::Settings;
 use crate::limit::UserLimit;
 use crate::ops::{AuditSink, Metrics};
 use crate::rules::{RuleSource, RulesEngine, RulesSettings};
 use crate::saml::SamlSigner;
 use crate::state::SharedState;
 use crate::sts::StsClient;
-use crate::token::{IssuerConfig, KeySource, TokenVerifier};
+use crate::token::TokenVerifier;
 
 /// The time source, passed in so tests can pin it.
 pub trait Clock: Send + Sync {
@@ -106,7 +106,7 @@ impl App {
         };
         let out = &settings.outbound;
         let roots = crate::roots::load(out.ca_roots, out.ca_file_pem.as_deref())?;
-        let verifier = match same(|a, b| a.same_issuers(b)) {
+        let verifier = match same(|a, b| a.verifier == b.verifier && a.outbound == b.outbound) {
             Some(p) => Arc::clone(&p.verifier),
             None => Arc::new(verifier(&settings, &roots, metrics)?),
         };
@@ -221,32 +221,11 @@ fn verifier(
         .timeout(std::time::Duration::from_secs(10))
         .build()
         .map_err(|e| StartupError::Http(e.to_string()))?;
-    let issuers = settings.issuers.iter().map(issuer_config).collect();
+    let v = &settings.verifier;
     Ok(
-        TokenVerifier::new(issuers, http, settings.server.max_token_bytes)
+        TokenVerifier::new(v.issuers.clone(), http, v.max_token_bytes)
             .with_observer(Arc::clone(metrics) as Arc<dyn crate::token::JwksObserver>),
     )
-}
-
-fn issuer_config(s: &crate::config::IssuerSettings) -> IssuerConfig {
-    let keys = match &s.keys {
-        IssuerKeys::Jwks {
-            uri,
-            min_refresh,
-            cache_ttl,
-        } => KeySource::Jwks {
-            uri: uri.clone(),
-            min_refresh: *min_refresh,
-            default_ttl: *cache_ttl,
-        },
-        IssuerKeys::Static(set) => KeySource::Static(set.clone()),
-    };
-    IssuerConfig {
-        issuer: s.issuer.clone(),
-        keys,
-        algorithms: s.algorithms.clone(),
-        leeway_seconds: s.leeway_seconds,
-    }
 }
 
 /// The configured rule files, in order.

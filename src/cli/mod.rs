@@ -226,7 +226,7 @@ fn summary(s: &Settings, key_bits: usize) -> String {
             .as_ref()
             .map_or("AWS regional endpoints".to_owned(), |u| u.to_string()),
     );
-    for i in &s.issuers {
+    for i in &s.verifier.issuers {
         let algs: Vec<_> = i.algorithms.iter().map(|a| format!("{a:?}")).collect();
         out += &format!("  issuer: {} [{}]\n", i.issuer, algs.join(", "));
     }

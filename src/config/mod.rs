@@ -13,8 +13,7 @@ use figment::Figment;
 use figment::providers::{Format, Serialized, Toml};
 
 pub use settings::{
-    AwsDefaults, Backend, Client, IssuerKeys, IssuerSettings, NoMatch, RulesConfig, SamlSettings,
-    ServerSettings, Settings,
+    AwsDefaults, Backend, Client, NoMatch, RulesConfig, SamlSettings, ServerSettings, Settings,
 };
 pub use warnings::warnings;
 

@@ -4,8 +4,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use url::Url;
-
 use crate::domain::role_rule::RoleRule;
 use crate::domain::session::PolicyTemplate;
 use crate::domain::{PrincipalArn, Region, RoleArn, Secret};
@@ -16,7 +14,8 @@ pub struct Settings {
     pub server: ServerSettings,
     pub saml: SamlSettings,
     pub sts: crate::sts::StsSettings,
-    pub issuers: Vec<IssuerSettings>,
+    /// The token verifier's: `[[issuers]]` and `server.max_token_bytes`.
+    pub verifier: crate::token::VerifierSettings,
     /// By `client_id`.
     pub clients: BTreeMap<String, Client>,
     pub rules: RulesConfig,
@@ -34,16 +33,6 @@ pub struct Settings {
     pub admin_token: Option<Secret>,
     /// Keys and sections written under an old name, as (old, new), for a warning.
     pub renamed: Vec<(&'static str, &'static str)>,
-}
-
-impl Settings {
-    /// Whether token verification is configured the same (issuers, token bound, trust), so
-    /// a reload can keep the verifier and its JWKS caches.
-    pub fn same_issuers(&self, other: &Self) -> bool {
-        self.issuers == other.issuers
-            && self.server.max_token_bytes == other.server.max_token_bytes
-            && self.outbound == other.outbound
-    }
 }
 
 /// Rule files, read at start, in the order they run.
@@ -65,7 +54,6 @@ pub struct ServerSettings {
     pub max_body_bytes: usize,
     /// Largest request head (request line and headers); larger ones get 431.
     pub max_header_bytes: usize,
-    pub max_token_bytes: usize,
     pub request_timeout: Duration,
     /// Longest wait for a `/delegation` body, before anything else is done for it.
     pub body_read_timeout: Duration,
@@ -105,24 +93,6 @@ pub struct SamlSettings {
     pub next_signing_cert_pem: Option<String>,
     pub lifetime: Duration,
     pub sso_url: String,
-}
-
-#[derive(Debug, PartialEq)]
-pub struct IssuerSettings {
-    pub issuer: String,
-    pub keys: IssuerKeys,
-    pub algorithms: Vec<jsonwebtoken::Algorithm>,
-    pub leeway_seconds: u64,
-}
-
-#[derive(Debug, PartialEq)]
-pub enum IssuerKeys {
-    Jwks {
-        uri: Url,
-        min_refresh: Duration,
-        cache_ttl: Duration,
-    },
-    Static(jsonwebtoken::jwk::JwkSet),
 }
 
 #[derive(Debug)]

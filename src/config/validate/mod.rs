@@ -27,6 +27,7 @@ use super::file::{FileConfig, RulesSection};
 use super::settings::*;
 use crate::domain::Secret;
 use crate::limit::LimitSettings;
+use crate::token::VerifierSettings;
 
 /// Problems found so far, each prefixed with the key it concerns.
 #[derive(Default)]
@@ -143,10 +144,13 @@ pub(super) fn validate(mut raw: FileConfig, base: &Path) -> Result<Settings, Vec
                 per_minute: raw.limits.per_user_per_minute,
                 burst: raw.limits.per_user_burst,
             },
+            verifier: VerifierSettings {
+                issuers,
+                max_token_bytes: raw.server.max_token_bytes,
+            },
             server,
             saml,
             sts,
-            issuers,
             clients,
         }),
         _ => Err(p.0),

@@ -142,7 +142,6 @@ pub(super) fn server(raw: &FileConfig, base: &Path, p: &mut Problems) -> Option<
         listen: listen?,
         max_body_bytes: s.max_body_bytes,
         max_header_bytes: s.max_header_bytes,
-        max_token_bytes: s.max_token_bytes,
         request_timeout: Duration::from_millis(s.request_timeout_ms),
         body_read_timeout: Duration::from_millis(s.body_read_timeout_ms),
         cors_origins: s.cors_origins.clone(),
