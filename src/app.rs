@@ -11,7 +11,7 @@ use crate::cache::CredentialCache;
 use crate::config::Settings;
 use crate::limit::UserLimit;
 use crate::ops::{AuditSink, Metrics};
-use crate::rules::{RuleSource, RulesEngine, RulesSettings};
+use crate::rules::RulesEngine;
 use crate::saml::SamlSigner;
 use crate::state::SharedState;
 use crate::sts::StsClient;
@@ -119,8 +119,11 @@ impl App {
         let rules = match same(|a, b| a.rules == b.rules) {
             Some(p) => Arc::clone(&p.rules),
             None => Arc::new(
-                RulesEngine::new(rule_sources(&settings), rules_settings(&settings))
-                    .map_err(|e| StartupError::Rules(e.to_string()))?,
+                RulesEngine::new(
+                    settings.rules.sources.clone(),
+                    settings.rules.settings.clone(),
+                )
+                .map_err(|e| StartupError::Rules(e.to_string()))?,
             ),
         };
         let state = match same(|a, b| a.state == b.state) {
@@ -226,31 +229,4 @@ fn verifier(
         TokenVerifier::new(v.issuers.clone(), http, v.max_token_bytes)
             .with_observer(Arc::clone(metrics) as Arc<dyn crate::token::JwksObserver>),
     )
-}
-
-/// The configured rule files, in order.
-pub fn rule_sources(settings: &Settings) -> Vec<RuleSource> {
-    settings
-        .rules
-        .files
-        .iter()
-        .map(|(name, source)| RuleSource {
-            name: name.clone(),
-            source: source.clone(),
-        })
-        .collect()
-}
-
-fn rules_settings(settings: &Settings) -> RulesSettings {
-    let r = &settings.rules;
-    let workers = match r.workers {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    };
-    RulesSettings {
-        timeout: r.timeout,
-        memory_limit_bytes: r.memory_limit_bytes,
-        configuration: r.configuration.expose().clone(),
-        workers,
-    }
 }

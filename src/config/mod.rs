@@ -12,9 +12,7 @@ use std::path::Path;
 use figment::Figment;
 use figment::providers::{Format, Serialized, Toml};
 
-pub use settings::{
-    AwsDefaults, Backend, Client, NoMatch, RulesConfig, SamlSettings, ServerSettings, Settings,
-};
+pub use settings::{AwsDefaults, Backend, Client, NoMatch, SamlSettings, ServerSettings, Settings};
 pub use warnings::warnings;
 
 /// Why the configuration cannot be used.

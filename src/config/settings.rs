@@ -18,7 +18,7 @@ pub struct Settings {
     pub verifier: crate::token::VerifierSettings,
     /// By `client_id`.
     pub clients: BTreeMap<String, Client>,
-    pub rules: RulesConfig,
+    pub rules: crate::rules::RulesConfig,
     pub limits: crate::limit::LimitSettings,
     /// The credential cache; `None`: off.
     pub cache: Option<crate::cache::CacheSettings>,
@@ -33,19 +33,6 @@ pub struct Settings {
     pub admin_token: Option<Secret>,
     /// Keys and sections written under an old name, as (old, new), for a warning.
     pub renamed: Vec<(&'static str, &'static str)>,
-}
-
-/// Rule files, read at start, in the order they run.
-#[derive(Debug, PartialEq)]
-pub struct RulesConfig {
-    /// (file name, source text).
-    pub files: Vec<(String, String)>,
-    pub timeout: Duration,
-    pub memory_limit_bytes: usize,
-    /// Worker threads running rules; 0 means one per CPU.
-    pub workers: usize,
-    /// The rules' global `configuration` object. Often holds secrets: never logged.
-    pub configuration: Secret<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[derive(Debug)]

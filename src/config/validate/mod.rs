@@ -27,6 +27,7 @@ use super::file::{FileConfig, RulesSection};
 use super::settings::*;
 use crate::domain::Secret;
 use crate::limit::LimitSettings;
+use crate::rules::{RuleSource, RulesConfig, RulesSettings};
 use crate::token::VerifierSettings;
 
 /// Problems found so far, each prefixed with the key it concerns.
@@ -279,25 +280,27 @@ fn rules(r: &RulesSection, request_timeout_ms: u64, base: &Path, p: &mut Problem
     }
     in_range(p, "rules.memory_limit_mb", r.memory_limit_mb, 1, 1024);
     in_range(p, "rules.workers", r.workers as u64, 0, 64);
-    let mut files = Vec::new();
+    let mut sources: Vec<RuleSource> = Vec::new();
     for (i, path) in r.files.iter().enumerate() {
         let name = path.display().to_string();
-        if files.iter().any(|(n, _): &(String, String)| *n == name) {
+        if sources.iter().any(|s| s.name == name) {
             p.add(
                 &format!("rules.files[{i}]"),
                 format!("`{name}` is listed twice"),
             );
         }
         if let Some(source) = read(p, &format!("rules.files[{i}]"), base, path) {
-            files.push((name, source));
+            sources.push(RuleSource { name, source });
         }
     }
     RulesConfig {
-        files,
-        timeout: Duration::from_millis(r.timeout_ms),
-        memory_limit_bytes: usize::try_from(r.memory_limit_mb.min(1024) << 20)
-            .unwrap_or(usize::MAX),
-        workers: r.workers,
-        configuration: Secret::new(r.configuration.clone()),
+        sources,
+        settings: RulesSettings {
+            timeout: Duration::from_millis(r.timeout_ms),
+            memory_limit_bytes: usize::try_from(r.memory_limit_mb.min(1024) << 20)
+                .unwrap_or(usize::MAX),
+            workers: r.workers,
+            configuration: r.configuration.clone(),
+        },
     }
 }
