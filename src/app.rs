@@ -2,6 +2,8 @@
 //! A reload builds a new `App` and keeps the components whose settings did not change
 //! (their caches, workers and counters with them).
 
+mod reload;
+
 use std::sync::Arc;
 
 use time::OffsetDateTime;
@@ -16,6 +18,8 @@ use crate::saml::SamlSigner;
 use crate::state::SharedState;
 use crate::sts::StsClient;
 use crate::token::TokenVerifier;
+
+pub use reload::{Component, OnReload, on_reload};
 
 /// The time source, passed in so tests can pin it.
 pub trait Clock: Send + Sync {
@@ -82,7 +86,8 @@ impl App {
     }
 
     /// Builds the app reporting to `metrics`; components of `previous` (the app a reload
-    /// replaces) whose settings are unchanged are kept.
+    /// replaces) whose settings are unchanged are kept. Each component's `same` check is
+    /// one comparison of the settings values it is built from, as [`on_reload`] lists them.
     pub fn build_with(
         settings: Settings,
         clock: Arc<dyn Clock>,
@@ -170,10 +175,12 @@ impl App {
             Some(p) => Arc::clone(&p.in_flight),
             None => Arc::new(Semaphore::new(settings.server.max_in_flight)),
         };
-        let audit = match (&settings.audit, previous.and_then(|p| p.audit.as_ref())) {
-            (None, _) => None,
-            (Some(target), Some(open)) if open.target() == target => Some(Arc::clone(open)),
-            (Some(target), _) => Some(AuditSink::open(target.clone(), Arc::clone(metrics))?),
+        let audit = match same(|a, b| a.audit == b.audit) {
+            Some(p) => p.audit.clone(),
+            None => match &settings.audit {
+                Some(target) => Some(AuditSink::open(target.clone(), Arc::clone(metrics))?),
+                None => None,
+            },
         };
         let tls = match &settings.server.tls {
             Some(t) => Some(crate::tls::server_config(t)?),
@@ -230,3 +237,7 @@ fn verifier(
             .with_observer(Arc::clone(metrics) as Arc<dyn crate::token::JwksObserver>),
     )
 }
+
+#[cfg(test)]
+#[path = "app_tests.rs"]
+mod tests;

@@ -62,6 +62,12 @@ impl StsClient {
         })
     }
 
+    /// Whether `other` shares this client's connection pool, as its clones do.
+    #[cfg(test)]
+    pub(crate) fn shares_pool_with(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.http, &other.http)
+    }
+
     /// Reports every attempt to `observer`.
     pub fn with_observer(mut self, observer: Arc<dyn Observer>) -> Self {
         self.observer = Some(observer);
