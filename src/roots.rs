@@ -68,8 +68,8 @@ pub struct Roots {
 }
 
 impl Roots {
-    /// Only the Mozilla roots built into the binary: what clients built without a
-    /// configuration (tests, benchmarks) trust, as no system store is needed.
+    /// Only the Mozilla roots built into the binary, for clients built without a
+    /// configuration (such as in tests): no system store is read.
     pub fn bundled() -> Self {
         Self {
             certificates: webpki_root_certs::TLS_SERVER_ROOT_CERTS.to_vec(),

@@ -13,8 +13,9 @@ use crate::ops::AuditTarget;
 pub struct Settings {
     pub server: ServerSettings,
     pub saml: SamlSettings,
+    /// How the STS client reaches STS (`[sts]`).
     pub sts: crate::sts::StsSettings,
-    /// The token verifier's: `[[issuers]]` and `server.max_token_bytes`.
+    /// What the token verifier is built from: `[[issuers]]` and `server.max_token_bytes`.
     pub verifier: crate::token::VerifierSettings,
     /// By `client_id`.
     pub clients: BTreeMap<String, Client>,

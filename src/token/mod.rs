@@ -43,9 +43,9 @@ pub trait JwksObserver: Send + Sync + std::fmt::Debug {
     fn fetched(&self, issuer: &str, ok: bool);
 }
 
-/// What a [`TokenVerifier`] is built from: `[[issuers]]` and `server.max_token_bytes`.
-/// Equal settings build an equivalent verifier, so a reload keeps the one it has (and its
-/// JWKS caches) when they compare equal.
+/// What a [`TokenVerifier`] is built from: `[[issuers]]` and `server.max_token_bytes`. A
+/// reload keeps the running verifier, with its JWKS caches, while these (and the outbound
+/// trust its HTTP client uses) compare equal.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VerifierSettings {
     /// The trusted issuers, each `issuer` at most once.
