@@ -2,20 +2,24 @@
 //! A reload builds a new `App` and keeps the components whose settings did not change
 //! (their caches, workers and counters with them).
 
+mod reload;
+
 use std::sync::Arc;
 
 use time::OffsetDateTime;
 use tokio::sync::Semaphore;
 
 use crate::cache::CredentialCache;
-use crate::config::{IssuerKeys, Settings};
+use crate::config::Settings;
 use crate::limit::UserLimit;
 use crate::ops::{AuditSink, Metrics};
-use crate::rules::{RuleSource, RulesEngine, RulesSettings};
+use crate::rules::RulesEngine;
 use crate::saml::SamlSigner;
 use crate::state::SharedState;
-use crate::sts::{StsClient, StsSettings};
-use crate::token::{IssuerConfig, KeySource, TokenVerifier};
+use crate::sts::StsClient;
+use crate::token::TokenVerifier;
+
+pub use reload::{Component, OnReload, on_reload};
 
 /// The time source, passed in so tests can pin it.
 pub trait Clock: Send + Sync {
@@ -82,7 +86,8 @@ impl App {
     }
 
     /// Builds the app reporting to `metrics`; components of `previous` (the app a reload
-    /// replaces) whose settings are unchanged are kept.
+    /// replaces) whose settings are unchanged are kept. Each component's `same` check is
+    /// one comparison of the settings values it is built from, as [`on_reload`] lists them.
     pub fn build_with(
         settings: Settings,
         clock: Arc<dyn Clock>,
@@ -106,27 +111,24 @@ impl App {
         };
         let out = &settings.outbound;
         let roots = crate::roots::load(out.ca_roots, out.ca_file_pem.as_deref())?;
-        let verifier = match same(|a, b| a.same_issuers(b)) {
+        let verifier = match same(|a, b| a.verifier == b.verifier && a.outbound == b.outbound) {
             Some(p) => Arc::clone(&p.verifier),
             None => Arc::new(verifier(&settings, &roots, metrics)?),
         };
         let sts = match same(|a, b| a.sts == b.sts && a.outbound == b.outbound) {
             Some(p) => p.sts.clone(),
-            None => StsClient::new(StsSettings {
-                endpoint: settings.sts.endpoint.clone(),
-                connect_timeout: settings.sts.connect_timeout,
-                timeout: settings.sts.timeout,
-                retries: settings.sts.retries,
-                roots,
-            })
-            .map_err(|e| StartupError::Http(e.to_string()))?
-            .with_observer(Arc::clone(metrics) as Arc<dyn crate::sts::Observer>),
+            None => StsClient::new(&settings.sts, &roots)
+                .map_err(|e| StartupError::Http(e.to_string()))?
+                .with_observer(Arc::clone(metrics) as Arc<dyn crate::sts::Observer>),
         };
         let rules = match same(|a, b| a.rules == b.rules) {
             Some(p) => Arc::clone(&p.rules),
             None => Arc::new(
-                RulesEngine::new(rule_sources(&settings), rules_settings(&settings))
-                    .map_err(|e| StartupError::Rules(e.to_string()))?,
+                RulesEngine::new(
+                    settings.rules.sources.clone(),
+                    settings.rules.settings.clone(),
+                )
+                .map_err(|e| StartupError::Rules(e.to_string()))?,
             ),
         };
         let state = match same(|a, b| a.state == b.state) {
@@ -156,12 +158,7 @@ impl App {
         };
         let limiter = match same(|a, b| a.limits == b.limits && a.state == b.state) {
             Some(p) => p.limiter.clone(),
-            None => UserLimit::new(
-                settings.limits.per_minute,
-                settings.limits.burst,
-                state.as_ref(),
-            )
-            .map(Arc::new),
+            None => UserLimit::new(&settings.limits, state.as_ref()).map(Arc::new),
         };
         let cache = match same(|a, b| a.cache == b.cache && a.sts == b.sts && a.state == b.state) {
             Some(p) => p.cache.clone(),
@@ -178,10 +175,12 @@ impl App {
             Some(p) => Arc::clone(&p.in_flight),
             None => Arc::new(Semaphore::new(settings.server.max_in_flight)),
         };
-        let audit = match (&settings.audit, previous.and_then(|p| p.audit.as_ref())) {
-            (None, _) => None,
-            (Some(target), Some(open)) if open.target() == target => Some(Arc::clone(open)),
-            (Some(target), _) => Some(AuditSink::open(target.clone(), Arc::clone(metrics))?),
+        let audit = match same(|a, b| a.audit == b.audit) {
+            Some(p) => p.audit.clone(),
+            None => match &settings.audit {
+                Some(target) => Some(AuditSink::open(target.clone(), Arc::clone(metrics))?),
+                None => None,
+            },
         };
         let tls = match &settings.server.tls {
             Some(t) => Some(crate::tls::server_config(t)?),
@@ -245,57 +244,13 @@ fn verifier(
         .timeout(std::time::Duration::from_secs(10))
         .build()
         .map_err(|e| StartupError::Http(e.to_string()))?;
-    let issuers = settings.issuers.iter().map(issuer_config).collect();
+    let v = &settings.verifier;
     Ok(
-        TokenVerifier::new(issuers, http, settings.server.max_token_bytes)
+        TokenVerifier::new(v.issuers.clone(), http, v.max_token_bytes)
             .with_observer(Arc::clone(metrics) as Arc<dyn crate::token::JwksObserver>),
     )
 }
 
-fn issuer_config(s: &crate::config::IssuerSettings) -> IssuerConfig {
-    let keys = match &s.keys {
-        IssuerKeys::Jwks {
-            uri,
-            min_refresh,
-            cache_ttl,
-        } => KeySource::Jwks {
-            uri: uri.clone(),
-            min_refresh: *min_refresh,
-            default_ttl: *cache_ttl,
-        },
-        IssuerKeys::Static(set) => KeySource::Static(set.clone()),
-    };
-    IssuerConfig {
-        issuer: s.issuer.clone(),
-        keys,
-        algorithms: s.algorithms.clone(),
-        leeway_seconds: s.leeway_seconds,
-    }
-}
-
-/// The configured rule files, in order.
-pub fn rule_sources(settings: &Settings) -> Vec<RuleSource> {
-    settings
-        .rules
-        .files
-        .iter()
-        .map(|(name, source)| RuleSource {
-            name: name.clone(),
-            source: source.clone(),
-        })
-        .collect()
-}
-
-fn rules_settings(settings: &Settings) -> RulesSettings {
-    let r = &settings.rules;
-    let workers = match r.workers {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    };
-    RulesSettings {
-        timeout: r.timeout,
-        memory_limit_bytes: r.memory_limit_bytes,
-        configuration: r.configuration.expose().clone(),
-        workers,
-    }
-}
+#[cfg(test)]
+#[path = "app_tests.rs"]
+mod tests;

@@ -11,6 +11,14 @@ use crate::state::{OnError, SharedState};
 /// How long a client refused because Redis is down is asked to wait.
 const STORE_DOWN_RETRY: Duration = Duration::from_secs(1);
 
+/// `[limits]`: delegations per user (issuer and `sub`) per minute, and the burst; 0 per
+/// minute: no limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitSettings {
+    pub per_minute: u32,
+    pub burst: u32,
+}
+
 /// Why a request is not let through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum LimitError {
@@ -35,7 +43,8 @@ pub enum UserLimit {
 
 impl UserLimit {
     /// `None` when `per_minute` is 0 (no limit).
-    pub fn new(per_minute: u32, burst: u32, store: Option<&Arc<SharedState>>) -> Option<Self> {
+    pub fn new(settings: &LimitSettings, store: Option<&Arc<SharedState>>) -> Option<Self> {
+        let LimitSettings { per_minute, burst } = *settings;
         match store {
             _ if per_minute == 0 => None,
             Some(store) => Some(Self::Shared {

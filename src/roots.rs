@@ -42,6 +42,14 @@ impl fmt::Display for CaRoots {
     }
 }
 
+/// `[outbound]`: trust for outbound HTTPS (JWKS and STS).
+#[derive(Debug, PartialEq, Eq)]
+pub struct OutboundSettings {
+    pub ca_roots: CaRoots,
+    /// Extra CA certificates (PEM), e.g. a private CA or an intercepting proxy's.
+    pub ca_file_pem: Option<Vec<u8>>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum RootsError {
     #[error(
@@ -60,6 +68,14 @@ pub struct Roots {
 }
 
 impl Roots {
+    /// Only the Mozilla roots built into the binary, for clients built without a
+    /// configuration (such as in tests): no system store is read.
+    pub fn bundled() -> Self {
+        Self {
+            certificates: webpki_root_certs::TLS_SERVER_ROOT_CERTS.to_vec(),
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.certificates.len()
     }
@@ -99,7 +115,7 @@ pub fn load(choice: CaRoots, extra_pem: Option<&[u8]>) -> Result<Roots, RootsErr
         }
     }
     if matches!(choice, CaRoots::Bundled | CaRoots::SystemAndBundled) {
-        certificates.extend(webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().cloned());
+        certificates.extend(Roots::bundled().certificates);
     }
     if let Some(pem) = extra_pem {
         let extra = CertificateDer::pem_slice_iter(pem)

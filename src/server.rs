@@ -19,7 +19,7 @@ pub struct Server {
     pub started: Instant,
     clock: Arc<dyn Clock>,
     /// Failed admin tokens by address, kept across reloads.
-    pub admin_guard: crate::http::admin::AdminGuard,
+    pub admin_guard: crate::ops::admin::AdminGuard,
 }
 
 /// Why a reload kept the old settings.

@@ -7,7 +7,14 @@ use std::sync::Arc;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
-use crate::config::TlsSettings;
+use crate::domain::Secret;
+
+/// `[server.tls]`: PEM texts of the listener's certificate chain and private key.
+#[derive(Debug, PartialEq)]
+pub struct TlsSettings {
+    pub cert_pem: String,
+    pub key_pem: Secret,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use delegation_server::domain::{PrincipalArn, Region, RoleArn};
+use delegation_server::roots::Roots;
 use delegation_server::sts::{AssumeRoleWithSaml, StsClient, StsError, StsResult, StsSettings};
 use tokio::time::Instant;
 
@@ -176,14 +177,13 @@ impl Call {
 }
 
 fn client(endpoint: &str, timeout_ms: u64, retries: u32) -> StsClient {
-    StsClient::new(StsSettings {
+    let settings = StsSettings {
         endpoint: Some(endpoint.parse().unwrap()),
         connect_timeout: Duration::from_millis(500),
         timeout: Duration::from_millis(timeout_ms),
         retries,
-        ..StsSettings::default()
-    })
-    .unwrap()
+    };
+    StsClient::new(&settings, &Roots::bundled()).unwrap()
 }
 
 /// Calls with 2 retries, a 1 s attempt timeout and a 10 s deadline.

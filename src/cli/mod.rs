@@ -226,7 +226,7 @@ fn summary(s: &Settings, key_bits: usize) -> String {
             .as_ref()
             .map_or("AWS regional endpoints".to_owned(), |u| u.to_string()),
     );
-    for i in &s.issuers {
+    for i in &s.verifier.issuers {
         let algs: Vec<_> = i.algorithms.iter().map(|a| format!("{a:?}")).collect();
         out += &format!("  issuer: {} [{}]\n", i.issuer, algs.join(", "));
     }
@@ -260,7 +260,7 @@ fn summary(s: &Settings, key_bits: usize) -> String {
             }
         }
     }
-    let names: Vec<&str> = s.rules.files.iter().map(|(n, _)| n.as_str()).collect();
+    let names: Vec<&str> = s.rules.sources.iter().map(|r| r.name.as_str()).collect();
     out += &match names.len() {
         0 => "  rules: none\n".to_owned(),
         n => format!("  rules: {n} compiled, in order: {}\n", names.join(", ")),

@@ -12,10 +12,7 @@ use std::path::Path;
 use figment::Figment;
 use figment::providers::{Format, Serialized, Toml};
 
-pub use settings::{
-    AwsDefaults, Client, IssuerKeys, IssuerSettings, LimitSettings, NoMatch, OutboundSettings,
-    RulesConfig, SamlSettings, Secret, ServerSettings, Settings, StsSettings, TlsSettings,
-};
+pub use settings::{AwsDefaults, Client, NoMatch, SamlSettings, ServerSettings, Settings};
 pub use warnings::warnings;
 
 /// Why the configuration cannot be used.

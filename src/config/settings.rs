@@ -1,35 +1,33 @@
 //! Validated configuration: every value here has been checked and parsed.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use url::Url;
-
 use crate::domain::role_rule::RoleRule;
 use crate::domain::session::PolicyTemplate;
-use crate::domain::{PrincipalArn, Region, RoleArn};
+use crate::domain::{PrincipalArn, Region, RoleArn, Secret};
 use crate::ops::AuditTarget;
-use crate::roots::CaRoots;
 
 #[derive(Debug)]
 pub struct Settings {
     pub server: ServerSettings,
     pub saml: SamlSettings,
-    pub sts: StsSettings,
-    pub issuers: Vec<IssuerSettings>,
+    /// How the STS client reaches STS (`[sts]`).
+    pub sts: crate::sts::StsSettings,
+    /// What the token verifier is built from: `[[issuers]]` and `server.max_token_bytes`.
+    pub verifier: crate::token::VerifierSettings,
     /// By `client_id`.
     pub clients: BTreeMap<String, Client>,
-    pub rules: RulesConfig,
-    pub limits: LimitSettings,
+    pub rules: crate::rules::RulesConfig,
+    pub limits: crate::limit::LimitSettings,
     /// The credential cache; `None`: off.
     pub cache: Option<crate::cache::CacheSettings>,
     /// Redis for the rate limit and the cache's shared tier; `None`: all in process.
     pub state: Option<crate::state::StateSettings>,
     /// The server's own OIDC provider (`[oidc_provider]`); `None`: not one.
     pub oidc_issuer: Option<crate::issuer::OidcIssuerSettings>,
-    pub outbound: OutboundSettings,
+    pub outbound: crate::roots::OutboundSettings,
     /// Where audit records go; `None`: no audit log.
     pub audit: Option<AuditTarget>,
     /// The bearer token of the admin endpoints (`POST /delegation/explain`); `None`: off.
@@ -38,52 +36,12 @@ pub struct Settings {
     pub renamed: Vec<(&'static str, &'static str)>,
 }
 
-impl Settings {
-    /// Whether token verification is configured the same (issuers, token bound, trust), so
-    /// a reload can keep the verifier and its JWKS caches.
-    pub fn same_issuers(&self, other: &Self) -> bool {
-        self.issuers == other.issuers
-            && self.server.max_token_bytes == other.server.max_token_bytes
-            && self.outbound == other.outbound
-    }
-}
-
-/// The per-user rate limit: delegations per user (issuer and `sub`) per minute, and the
-/// burst; 0 per minute: no limit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LimitSettings {
-    pub per_minute: u32,
-    pub burst: u32,
-}
-
-/// Trust for outbound HTTPS (JWKS and STS).
-#[derive(Debug, PartialEq, Eq)]
-pub struct OutboundSettings {
-    pub ca_roots: CaRoots,
-    /// Extra CA certificates (PEM), e.g. a private CA or an intercepting proxy's.
-    pub ca_file_pem: Option<Vec<u8>>,
-}
-
-/// Rule files, read at start, in the order they run.
-#[derive(Debug, PartialEq)]
-pub struct RulesConfig {
-    /// (file name, source text).
-    pub files: Vec<(String, String)>,
-    pub timeout: Duration,
-    pub memory_limit_bytes: usize,
-    /// Worker threads running rules; 0 means one per CPU.
-    pub workers: usize,
-    /// The rules' global `configuration` object. Often holds secrets: never logged.
-    pub configuration: Secret<serde_json::Map<String, serde_json::Value>>,
-}
-
 #[derive(Debug)]
 pub struct ServerSettings {
     pub listen: SocketAddr,
     pub max_body_bytes: usize,
     /// Largest request head (request line and headers); larger ones get 431.
     pub max_header_bytes: usize,
-    pub max_token_bytes: usize,
     pub request_timeout: Duration,
     /// Longest wait for a `/delegation` body, before anything else is done for it.
     pub body_read_timeout: Duration,
@@ -110,16 +68,9 @@ pub struct ServerSettings {
     /// ready without them.
     pub readiness_grace: Duration,
     /// Serve HTTPS with this certificate chain and key; `None`: plain HTTP.
-    pub tls: Option<TlsSettings>,
+    pub tls: Option<crate::tls::TlsSettings>,
     /// Where `serve` writes its process ID (for `delegation-server reload`).
     pub pid_file: Option<std::path::PathBuf>,
-}
-
-/// PEM texts of the listener's certificate chain and private key.
-#[derive(Debug, PartialEq)]
-pub struct TlsSettings {
-    pub cert_pem: String,
-    pub key_pem: Secret,
 }
 
 #[derive(Debug)]
@@ -130,32 +81,6 @@ pub struct SamlSettings {
     pub next_signing_cert_pem: Option<String>,
     pub lifetime: Duration,
     pub sso_url: String,
-}
-
-#[derive(Debug, PartialEq, Eq)]
-pub struct StsSettings {
-    pub endpoint: Option<Url>,
-    pub timeout: Duration,
-    pub connect_timeout: Duration,
-    pub retries: u32,
-}
-
-#[derive(Debug, PartialEq)]
-pub struct IssuerSettings {
-    pub issuer: String,
-    pub keys: IssuerKeys,
-    pub algorithms: Vec<jsonwebtoken::Algorithm>,
-    pub leeway_seconds: u64,
-}
-
-#[derive(Debug, PartialEq)]
-pub enum IssuerKeys {
-    Jwks {
-        uri: Url,
-        min_refresh: Duration,
-        cache_ttl: Duration,
-    },
-    Static(jsonwebtoken::jwk::JwkSet),
 }
 
 #[derive(Debug)]
@@ -217,32 +142,4 @@ pub enum NoMatch {
     Deny,
     /// The client's configured role.
     Default,
-}
-
-/// A secret (bytes by default) that never shows in `Debug` output or logs.
-#[derive(Clone)]
-pub struct Secret<T = Vec<u8>>(T);
-
-impl<T> Secret<T> {
-    pub fn new(value: T) -> Self {
-        Self(value)
-    }
-
-    pub fn expose(&self) -> &T {
-        &self.0
-    }
-}
-
-/// Equal when the values are; used to tell whether a reload changed settings, not to
-/// check a secret someone presented (that is constant-time, elsewhere).
-impl<T: PartialEq> PartialEq for Secret<T> {
-    fn eq(&self, other: &Self) -> bool {
-        self.0 == other.0
-    }
-}
-
-impl<T> fmt::Debug for Secret<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
 }

@@ -11,13 +11,13 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
-use super::admin::Refusal;
 use super::body;
 use crate::app::App;
 use crate::delegation::DelegationError;
 use crate::delegation::{self, DelegationRequest, RequestInfo};
 use crate::error::ApiError;
 use crate::ops::DelegationEvent;
+use crate::ops::admin::Refusal;
 use crate::ops::request_id::RequestId;
 use crate::server::Server;
 

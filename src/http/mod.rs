@@ -1,6 +1,5 @@
 //! HTTP routes. `router` is the whole application, so tests can drive it directly.
 
-pub mod admin;
 pub mod body;
 mod cors;
 mod delegation;

@@ -26,6 +26,8 @@ pub use token::{
     reserved_claim_problem,
 };
 
+use crate::domain::Secret;
+
 /// How long clients (and IAM) may keep the JWKS and discovery documents.
 pub const DOCUMENT_MAX_AGE_SECONDS: u32 = 300;
 
@@ -34,10 +36,10 @@ pub const DOCUMENT_MAX_AGE_SECONDS: u32 = 300;
 pub struct OidcIssuerSettings {
     /// The `iss` of every token: where this server's root is reachable, without a trailing `/`.
     pub url: String,
-    pub signing_key_pem: crate::config::Secret<String>,
-    pub next_signing_key_pem: Option<crate::config::Secret<String>>,
+    pub signing_key_pem: Secret<String>,
+    pub next_signing_key_pem: Option<Secret<String>>,
     /// Keys that signed tokens which may still be valid: published, never used to sign.
-    pub retired_signing_key_pems: Vec<crate::config::Secret<String>>,
+    pub retired_signing_key_pems: Vec<Secret<String>>,
     /// Key IDs withdrawn at once (a compromised key): never published, neither retired nor
     /// kept after a reload; the current and next key may not be among them.
     pub revoked_kids: Vec<String>,

@@ -4,7 +4,7 @@ use jsonwebtoken::{DecodingKey, Validation, decode, decode_header};
 use serde_json::{Value, json};
 
 use super::*;
-use crate::config::Secret;
+use crate::domain::Secret;
 use base64::Engine as _;
 
 fn settings(key: &str, next: Option<&str>) -> OidcIssuerSettings {

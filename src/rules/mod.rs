@@ -16,6 +16,7 @@ mod queue;
 mod realm;
 mod run;
 mod sandbox;
+mod settings;
 mod source;
 #[cfg(test)]
 mod tests;
@@ -30,7 +31,8 @@ use tokio::sync::oneshot;
 pub use error::{RuleFailure, RulesError};
 use pool::Pool;
 use queue::{Job, Ticket};
-use sandbox::{Sandbox, SandboxSettings};
+use sandbox::Sandbox;
+pub use settings::{RuleSource, RulesConfig, RulesSettings};
 
 /// The tracing target of everything rules log (console output included).
 pub const TRACING_TARGET: &str = "delegation_server::rules";
@@ -39,61 +41,6 @@ pub const TRACING_TARGET: &str = "delegation_server::rules";
 const QUEUE_CAPACITY: usize = 256;
 /// Shortest wait between two looks at a request whose worker is past its time limit.
 const RECHECK: Duration = Duration::from_millis(10);
-
-/// One rule file, as an Auth0 user wrote it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RuleSource {
-    /// The file name, e.g. `01-aws-role.js`; errors and log lines name the rule by it.
-    pub name: String,
-    /// The file's text: `function (user, context, callback) { … }`.
-    pub source: String,
-}
-
-/// Limits and globals of the rules engine. `Debug` leaves `configuration` (secrets) out.
-#[derive(Clone, PartialEq)]
-pub struct RulesSettings {
-    /// Wall time allowed to each rule, waiting for timers and promises included.
-    pub timeout: Duration,
-    /// Memory limit of each worker's JavaScript runtime.
-    pub memory_limit_bytes: usize,
-    /// The rules' global `configuration` object (frozen), e.g. secrets for rules.
-    pub configuration: Map<String, Value>,
-    /// Number of worker threads, each with its own runtime.
-    pub workers: usize,
-}
-
-impl Default for RulesSettings {
-    /// One second per rule, 32 MiB per runtime, one worker per available CPU.
-    fn default() -> Self {
-        Self {
-            timeout: Duration::from_secs(1),
-            memory_limit_bytes: 32 * 1024 * 1024,
-            configuration: Map::new(),
-            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
-        }
-    }
-}
-
-impl std::fmt::Debug for RulesSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RulesSettings")
-            .field("timeout", &self.timeout)
-            .field("memory_limit_bytes", &self.memory_limit_bytes)
-            .field("configuration", &"[redacted]")
-            .field("workers", &self.workers)
-            .finish()
-    }
-}
-
-impl RulesSettings {
-    fn sandbox(&self) -> SandboxSettings {
-        SandboxSettings {
-            timeout: self.timeout.max(Duration::from_millis(1)),
-            memory_limit_bytes: self.memory_limit_bytes,
-            configuration_json: Value::Object(self.configuration.clone()).to_string(),
-        }
-    }
-}
 
 /// The `user` and `context` after every rule ran.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,8 +84,8 @@ impl Drop for RulesEngine {
 }
 
 impl RulesEngine {
-    /// Starts the workers and compiles every rule in each. Syntax errors name the rule file
-    /// and line.
+    /// Starts the workers (`settings.workers`, or one per available CPU when 0) and
+    /// compiles every rule in each. Syntax errors name the rule file and line.
     pub fn new(rules: Vec<RuleSource>, settings: RulesSettings) -> Result<Self, RulesError> {
         let names = rules.iter().map(|r| r.name.clone()).collect();
         if rules.is_empty() {
@@ -147,7 +94,7 @@ impl RulesEngine {
         let pool = Pool::start(
             rules,
             settings.sandbox(),
-            settings.workers.max(1),
+            settings.worker_count(),
             QUEUE_CAPACITY,
         )?;
         Ok(Self {

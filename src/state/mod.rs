@@ -22,7 +22,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 pub use seal::{SealError, Sealer};
 pub use store::StoreLock;
 
-use crate::config::Secret;
+use crate::domain::Secret;
 
 /// What a request does when Redis cannot decide its rate limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

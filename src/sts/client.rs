@@ -17,6 +17,7 @@ use super::{
     StsError, StsResult, StsSettings,
 };
 use crate::domain::{Partition, Region};
+use crate::roots::Roots;
 
 /// An attempt needs at least this long to be worth starting; with less time left the call
 /// gives up instead.
@@ -36,20 +37,21 @@ pub struct StsClient {
 }
 
 impl StsClient {
-    /// Builds the client; the connection pool lives as long as the client and its clones.
-    pub fn new(settings: StsSettings) -> Result<Self, StsBuildError> {
-        let endpoint = match settings.endpoint {
+    /// Builds the client, trusting `roots` for HTTPS to STS (see [`crate::roots`];
+    /// [`Roots::bundled`] needs no system store). The connection pool lives as long as the
+    /// client and its clones.
+    pub fn new(settings: &StsSettings, roots: &Roots) -> Result<Self, StsBuildError> {
+        let endpoint = match &settings.endpoint {
             Some(url) => {
-                let target = Target::of(&url).map_err(StsBuildError::Endpoint)?;
-                Some((url, target))
+                let target = Target::of(url).map_err(StsBuildError::Endpoint)?;
+                Some((url.clone(), target))
             }
             None => None,
         };
         let global_text = "https://sts.amazonaws.com/";
         let global =
             Url::parse(global_text).map_err(|_| StsBuildError::Endpoint(global_text.into()))?;
-        let http = Transport::new(&settings.roots, settings.connect_timeout)
-            .map_err(StsBuildError::Tls)?;
+        let http = Transport::new(roots, settings.connect_timeout).map_err(StsBuildError::Tls)?;
         Ok(Self {
             http: Arc::new(http),
             observer: None,
@@ -58,6 +60,12 @@ impl StsClient {
             retries: settings.retries,
             global,
         })
+    }
+
+    /// Whether `other` shares this client's connection pool, as its clones do.
+    #[cfg(test)]
+    pub(crate) fn shares_pool_with(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.http, &other.http)
     }
 
     /// Reports every attempt to `observer`.

@@ -4,11 +4,11 @@ use super::*;
 use crate::domain::{PrincipalArn, RoleArn};
 
 fn client(endpoint: Option<&str>) -> StsClient {
-    StsClient::new(StsSettings {
+    let settings = StsSettings {
         endpoint: endpoint.map(|e| Url::parse(e).unwrap()),
         ..StsSettings::default()
-    })
-    .unwrap()
+    };
+    StsClient::new(&settings, &Roots::bundled()).unwrap()
 }
 
 #[test]
@@ -45,7 +45,7 @@ fn a_non_http_override_is_refused() {
         ..StsSettings::default()
     };
     assert!(matches!(
-        StsClient::new(settings),
+        StsClient::new(&settings, &Roots::bundled()),
         Err(StsBuildError::Endpoint(_))
     ));
 }

@@ -48,8 +48,9 @@ pub trait Observer: Send + Sync + std::fmt::Debug {
     fn attempt(&self, result: &'static str, duration: Duration, retry: bool);
 }
 
-/// How the client reaches STS.
-#[derive(Debug, Clone)]
+/// `[sts]`: how the client reaches STS. The certificate authorities it trusts are given
+/// beside these (see [`StsClient::new`]), as they are shared with the JWKS fetcher.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StsSettings {
     /// Sends every call here instead of the regional endpoint (an emulator such as moto).
     pub endpoint: Option<url::Url>,
@@ -60,19 +61,16 @@ pub struct StsSettings {
     pub timeout: Duration,
     /// Extra attempts after the first, only for throttling, 5xx and transport failures.
     pub retries: u32,
-    /// The certificate authorities HTTPS to STS trusts (see [`crate::roots`]).
-    pub roots: crate::roots::Roots,
 }
 
 impl Default for StsSettings {
-    /// The bundled Mozilla roots, so a default client works without a system store.
+    /// The regional endpoints, a 2 s connect and 5 s attempt timeout, two retries.
     fn default() -> Self {
         Self {
             endpoint: None,
             connect_timeout: Duration::from_secs(2),
             timeout: Duration::from_secs(5),
             retries: 2,
-            roots: crate::roots::load(crate::roots::CaRoots::Bundled, None).unwrap_or_default(),
         }
     }
 }

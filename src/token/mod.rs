@@ -45,8 +45,19 @@ pub trait JwksObserver: Send + Sync + std::fmt::Debug {
     fn fetched(&self, issuer: &str, ok: bool);
 }
 
+/// What a [`TokenVerifier`] is built from: `[[issuers]]` and `server.max_token_bytes`. A
+/// reload keeps the running verifier, with its JWKS caches, while these (and the outbound
+/// trust its HTTP client uses) compare equal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifierSettings {
+    /// The trusted issuers, each `issuer` at most once.
+    pub issuers: Vec<IssuerConfig>,
+    /// Longest token accepted, in bytes; checked before any parsing.
+    pub max_token_bytes: usize,
+}
+
 /// Where an issuer's signing keys come from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum KeySource {
     /// Fetched over HTTP(S), cached; honours Cache-Control max-age, default_ttl otherwise
     /// (either clamped to [min_refresh, 24 h]); on an unknown `kid`, re-fetched at most
@@ -65,7 +76,7 @@ pub enum KeySource {
 }
 
 /// One trusted token issuer.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct IssuerConfig {
     /// The exact `iss` value; compared byte for byte, no normalisation.
     pub issuer: String,

@@ -1,7 +1,7 @@
 //! The server as an OIDC issuer: its discovery and JWKS documents as IAM and standard JWT
 //! libraries read them, and a key rotation seen from a verifier's side.
 
-use delegation_server::config::Secret;
+use delegation_server::domain::Secret;
 use delegation_server::issuer::{OidcIssuer, OidcIssuerSettings, generate_rsa_key};
 use serde_json::{Value, json};
 

@@ -7,7 +7,8 @@ use base64::Engine as _;
 use super::aws::aws;
 use super::{Problems, in_range, origins};
 use crate::config::file::ClientSection;
-use crate::config::settings::{AppSettings, Client, Secret};
+use crate::config::settings::{AppSettings, Client};
+use crate::domain::Secret;
 
 pub(super) fn client(
     c: &ClientSection,

@@ -6,14 +6,14 @@ use std::time::Duration;
 
 use super::{Problems, in_range, private_url, read};
 use crate::config::file::IssuerSection;
-use crate::config::settings::{IssuerKeys, IssuerSettings};
+use crate::token::{IssuerConfig, KeySource};
 
 pub(super) fn issuer(
     s: &IssuerSection,
     key: &str,
     base: &Path,
     p: &mut Problems,
-) -> Option<IssuerSettings> {
+) -> Option<IssuerConfig> {
     if s.issuer.trim().is_empty() {
         p.add(&format!("{key}.issuer"), "must not be empty");
     }
@@ -56,23 +56,23 @@ pub(super) fn issuer(
                 1,
                 86_400,
             );
-            IssuerKeys::Jwks {
+            KeySource::Jwks {
                 uri,
                 min_refresh: Duration::from_secs(s.jwks_min_refresh_seconds),
-                cache_ttl: Duration::from_secs(s.jwks_cache_seconds),
+                default_ttl: Duration::from_secs(s.jwks_cache_seconds),
             }
         }
         (None, Some(path)) => {
             let text = read(p, &format!("{key}.keys_file"), base, path)?;
             let set = serde_json::from_str(&text).map_err(|e| format!("not a JWKS document: {e}"));
-            IssuerKeys::Static(p.check(&format!("{key}.keys_file"), set)?)
+            KeySource::Static(p.check(&format!("{key}.keys_file"), set)?)
         }
         _ => {
             p.add(key, "set exactly one of jwks_uri or keys_file");
             return None;
         }
     };
-    Some(IssuerSettings {
+    Some(IssuerConfig {
         issuer: s.issuer.clone(),
         keys,
         algorithms,

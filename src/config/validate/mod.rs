@@ -2,7 +2,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::time::Duration;
 
 use jsonwebtoken::Algorithm;
 use url::Url;
@@ -13,6 +12,7 @@ mod identity;
 mod issuers;
 mod oidc;
 mod own_issuer;
+mod rules;
 mod sections;
 mod server;
 mod state;
@@ -23,8 +23,11 @@ use server::server;
 use clients::client;
 use issuers::issuer;
 
-use super::file::{FileConfig, RulesSection};
+use super::file::FileConfig;
 use super::settings::*;
+use crate::domain::Secret;
+use crate::limit::LimitSettings;
+use crate::token::VerifierSettings;
 
 /// Problems found so far, each prefixed with the key it concerns.
 #[derive(Default)]
@@ -105,7 +108,7 @@ pub(super) fn validate(mut raw: FileConfig, base: &Path) -> Result<Settings, Vec
         .as_ref()
         .map(|i| i.url.trim_end_matches('/'));
     own_issuer::own_issuer(&raw.clients, &clients, issuer_url, &mut p);
-    let rules = rules(&raw.rules, raw.server.request_timeout_ms, base, &mut p);
+    let rules = rules::rules(&raw.rules, raw.server.request_timeout_ms, base, &mut p);
     let limits = &raw.limits;
     in_range(
         &mut p,
@@ -141,10 +144,13 @@ pub(super) fn validate(mut raw: FileConfig, base: &Path) -> Result<Settings, Vec
                 per_minute: raw.limits.per_user_per_minute,
                 burst: raw.limits.per_user_burst,
             },
+            verifier: VerifierSettings {
+                issuers,
+                max_token_bytes: raw.server.max_token_bytes,
+            },
             server,
             saml,
             sts,
-            issuers,
             clients,
         }),
         _ => Err(p.0),
@@ -254,44 +260,4 @@ pub(super) fn private_url(text: &str, allow_http: bool) -> Result<Url, String> {
         ));
     }
     Ok(url)
-}
-
-fn rules(r: &RulesSection, request_timeout_ms: u64, base: &Path, p: &mut Problems) -> RulesConfig {
-    in_range(p, "rules.timeout_ms", r.timeout_ms, 10, 30_000);
-    // Every rule may use its whole limit; they must fit in the request's own deadline, or
-    // a slow rule would end as a timeout instead of a failure naming it.
-    let budget = r.timeout_ms.saturating_mul(r.files.len() as u64);
-    if budget.saturating_add(1_000) > request_timeout_ms {
-        p.add(
-            "rules.timeout_ms",
-            format!(
-                "{} rules × {} ms do not fit in server.request_timeout_ms ({request_timeout_ms} ms) with 1 s to spare",
-                r.files.len(),
-                r.timeout_ms
-            ),
-        );
-    }
-    in_range(p, "rules.memory_limit_mb", r.memory_limit_mb, 1, 1024);
-    in_range(p, "rules.workers", r.workers as u64, 0, 64);
-    let mut files = Vec::new();
-    for (i, path) in r.files.iter().enumerate() {
-        let name = path.display().to_string();
-        if files.iter().any(|(n, _): &(String, String)| *n == name) {
-            p.add(
-                &format!("rules.files[{i}]"),
-                format!("`{name}` is listed twice"),
-            );
-        }
-        if let Some(source) = read(p, &format!("rules.files[{i}]"), base, path) {
-            files.push((name, source));
-        }
-    }
-    RulesConfig {
-        files,
-        timeout: Duration::from_millis(r.timeout_ms),
-        memory_limit_bytes: usize::try_from(r.memory_limit_mb.min(1024) << 20)
-            .unwrap_or(usize::MAX),
-        workers: r.workers,
-        configuration: Secret::new(r.configuration.clone()),
-    }
 }

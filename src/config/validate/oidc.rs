@@ -7,7 +7,7 @@ use url::Url;
 
 use super::{Problems, read};
 use crate::config::file::FileConfig;
-use crate::config::settings::Secret;
+use crate::domain::Secret;
 
 /// `[oidc_provider]`, written as `[section]`: its URL is every token's `iss` and the base of
 /// the documents IAM fetches, so it must be HTTPS (plain HTTP only on loopback, for tests),

@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use super::{Problems, http_url, in_range, private_url, read};
 use crate::config::file::{FileConfig, SamlSection};
-use crate::config::settings::{OutboundSettings, SamlSettings, Secret, StsSettings};
+use crate::config::settings::SamlSettings;
+use crate::domain::Secret;
+use crate::roots::{CaRoots, OutboundSettings};
+use crate::sts::StsSettings;
 
 pub(super) fn saml(s: &SamlSection, base: &Path, p: &mut Problems) -> Option<SamlSettings> {
     if s.issuer.trim().is_empty() {
@@ -63,7 +66,7 @@ pub(super) fn outbound(
     p: &mut Problems,
 ) -> Option<OutboundSettings> {
     let o = &raw.outbound;
-    let ca_roots = crate::roots::CaRoots::parse(&o.ca_roots);
+    let ca_roots = CaRoots::parse(&o.ca_roots);
     if ca_roots.is_none() {
         p.add(
             "outbound.ca_roots",

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use super::{Problems, in_range, origins, read};
 use crate::config::file::FileConfig;
-use crate::config::settings::{Secret, ServerSettings, TlsSettings};
+use crate::config::settings::ServerSettings;
+use crate::domain::Secret;
+use crate::tls::TlsSettings;
 
 /// Where the management listener binds unless configured: loopback only.
 const DEFAULT_MANAGEMENT_LISTEN: &str = "127.0.0.1:9090";
@@ -140,7 +142,6 @@ pub(super) fn server(raw: &FileConfig, base: &Path, p: &mut Problems) -> Option<
         listen: listen?,
         max_body_bytes: s.max_body_bytes,
         max_header_bytes: s.max_header_bytes,
-        max_token_bytes: s.max_token_bytes,
         request_timeout: Duration::from_millis(s.request_timeout_ms),
         body_read_timeout: Duration::from_millis(s.body_read_timeout_ms),
         cors_origins: s.cors_origins.clone(),

@@ -9,7 +9,7 @@ use url::Url;
 
 use super::{Problems, in_range, read};
 use crate::config::file::FileConfig;
-use crate::config::settings::Secret;
+use crate::domain::Secret;
 use crate::state::{OnError, StateSettings};
 
 const KEY_HINT: &str = "must hold a 256-bit key: 64 hex digits or 44 base64 characters \

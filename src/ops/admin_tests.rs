@@ -1,4 +1,4 @@
-//! Unit tests of `http::admin`.
+//! Unit tests of `ops::admin`.
 
 use super::*;
 
