@@ -1,6 +1,8 @@
-//! The shared state of a running server: settings and the components built from them once.
-//! A reload builds a new `App` and keeps the components whose settings did not change
-//! (their caches, workers and counters with them).
+//! The component snapshot: validated settings and the components built from them once
+//! (signer, verifier, STS client, rules engine, cache, limits). An `App` never changes; a
+//! reload builds a new one and keeps the components whose settings did not change (their
+//! caches, workers and counters with them). [`crate::server`] swaps snapshots live;
+//! [`crate::startup`] runs the accept loop.
 
 mod reload;
 

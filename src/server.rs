@@ -1,5 +1,6 @@
-//! A running server: the live [`App`] snapshot (swapped whole on reload) and what outlives
-//! reloads (metrics, the configuration's path, the start time).
+//! The live swap: holds the current [`App`] snapshot, replaces it whole on reload, and
+//! keeps what outlives reloads (metrics, the admin guard, the configuration's path, the
+//! start time). Requests take the snapshot once, at their start.
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -129,11 +129,19 @@ fn the_modules_import_each_other_without_a_circle() {
 fn configuration_sits_above_the_components_it_configures() {
     let graph = module_graph();
     for component in [
-        "backend", "cache", "domain", "issuer", "limit", "ops", "roots", "rules", "saml",
-        "state", "sts", "tls", "token",
+        "backend", "cache", "domain", "issuer", "limit", "ops", "roots", "rules", "saml", "state",
+        "sts", "tls", "token",
     ] {
         let imports = &graph[component];
-        for above in ["config", "app", "server", "http", "startup", "cli", "delegation"] {
+        for above in [
+            "config",
+            "app",
+            "server",
+            "http",
+            "startup",
+            "cli",
+            "delegation",
+        ] {
             assert!(
                 !imports.contains(above),
                 "{component} imports {above}, which is above it"
@@ -144,7 +152,8 @@ fn configuration_sits_above_the_components_it_configures() {
 
 #[test]
 fn references_are_read_from_paths_and_groups() {
-    let found = crate_references("use crate::a::B;\nuse crate::{b::{C, D}, c};\nlet x = crate::d::f();");
+    let found =
+        crate_references("use crate::a::B;\nuse crate::{b::{C, D}, c};\nlet x = crate::d::f();");
     let expected: BTreeSet<String> = ["a", "b", "c", "d"].map(String::from).into();
     assert_eq!(found, expected);
 }

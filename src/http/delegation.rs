@@ -39,9 +39,13 @@ pub async fn handle(
     };
     // The in-flight permit is taken inside the flow, once the id_token is verified: a
     // client without a valid token cannot hold one (see `delegation::delegate`).
-    let result = super::panics::catch_panics(run(&app, info, &headers, body, &mut event))
+    let mut trace = Trace::default();
+    let flow = run(&app, info, &headers, body, &mut event, &mut trace);
+    let result = super::panics::catch_panics(flow)
         .await
         .unwrap_or_else(|panicked| Err(panicked.into()));
+    // What the flow recorded, up to a refusal, a timeout or a panic.
+    trace.fill_event(&mut event);
     let result = match result {
         Ok(issued) => audit_issued(&app, &mut event, &issued, started)
             .await
@@ -173,6 +177,7 @@ async fn run(
     headers: &HeaderMap,
     body: Body,
     event: &mut DelegationEvent,
+    trace: &mut Trace,
 ) -> Result<Issued, ApiError> {
     let params = body::read(headers, body, &app.settings.server).await?;
     let deadline = tokio::time::Instant::now() + app.settings.server.request_timeout;
@@ -182,11 +187,9 @@ async fn run(
     event.client_known = app.settings.clients.contains_key(&req.client_id);
     event.target = Some(truncate(&req.target));
 
-    let mut trace = Trace::default();
-    let flow = delegation::delegate(app, &req, deadline, &mut trace);
-    let result = tokio::time::timeout_at(deadline, flow).await;
-    trace.fill_event(event);
-    result
+    let flow = delegation::delegate(app, &req, deadline, trace);
+    tokio::time::timeout_at(deadline, flow)
+        .await
         .map(|result| result.map_err(ApiError::from))
         .map_err(|_| {
             ApiError::from(DelegationError::Unavailable {

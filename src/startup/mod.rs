@@ -1,4 +1,6 @@
-//! Binding and serving. Tests pass their own listener (port 0) and their own settings.
+//! The accept loop: binding the listeners, accepting connections within the connection
+//! limits, TLS, SIGHUP (a reload of the [`crate::server::Server`]) and graceful shutdown.
+//! Tests pass their own listener (port 0) and their own settings.
 
 mod connections;
 mod per_address;
