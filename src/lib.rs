@@ -6,7 +6,8 @@
 //!
 //! The modules read top-down as a request flows (docs/architecture.md has the whole path):
 //!
-//! - [`cli`]: the commands; `serve` builds a [`server::Server`] and hands it to [`startup`].
+//! - [`cli`]: the commands; `serve` builds a [`server::Server`] and hands it to [`startup`];
+//!   `import auth0` runs [`import`], which turns an Auth0 tenant export into configuration.
 //! - [`startup`]: the accept loop: listeners, connection limits, SIGHUP, shutdown.
 //! - [`server`]: the live swap of the [`app::App`] snapshot on reload; [`app`] is the
 //!   component snapshot (signer, verifier, STS client, rules engine, cache, …) built from
@@ -46,6 +47,7 @@ pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod http;
+pub mod import;
 pub mod issuer;
 pub mod limit;
 pub mod ops;

@@ -14,13 +14,20 @@ pub(super) fn keygen(out: &Path, common_name: &str, force: bool) -> Result<(), S
             out.display()
         ));
     }
-    let (key, cert) = saml::generate_key_and_certificate(common_name).map_err(|e| e.to_string())?;
-    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-    write_private(&key_path, key.as_bytes())?;
-    std::fs::write(&cert_path, cert)
-        .map_err(|e| format!("cannot write {}: {e}", cert_path.display()))?;
+    write_saml_keys(out, common_name)?;
     println!("wrote {} and {}", key_path.display(), cert_path.display());
     Ok(())
+}
+
+/// A new SAML signing key (saml.key, readable by the owner only) and its self-signed
+/// certificate (saml.crt) in `out`.
+pub(super) fn write_saml_keys(out: &Path, common_name: &str) -> Result<(), String> {
+    let (key, cert) = saml::generate_key_and_certificate(common_name).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let cert_path = out.join("saml.crt");
+    write_private(&out.join("saml.key"), key.as_bytes())?;
+    std::fs::write(&cert_path, cert)
+        .map_err(|e| format!("cannot write {}: {e}", cert_path.display()))
 }
 
 pub(super) fn keygen_oidc(out: &Path, force: bool) -> Result<(), String> {

@@ -3,6 +3,7 @@
 
 mod explain;
 mod healthcheck;
+mod import;
 mod keygen;
 mod reload;
 mod try_rule;
@@ -108,6 +109,10 @@ pub enum Command {
         #[arg(long, default_value_t = 2000)]
         timeout_ms: u64,
     },
+    /// Turn another product's export into this server's configuration, rules and a
+    /// migration report (docs/migrating-from-auth0.md).
+    #[command(subcommand)]
+    Import(import::ImportSource),
     /// Print the IdP metadata XML to upload to IAM as the SAML provider.
     Metadata {
         /// Use this client's SAML issuer instead of the server-wide one.
@@ -145,6 +150,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             healthcheck::healthcheck(&cli.config, std::time::Duration::from_millis(timeout_ms))
         }
         Command::Metadata { client } => metadata(&cli.config, client.as_deref()),
+        Command::Import(source) => import::import(source),
         Command::Reload { pid } => reload::send(&cli.config, pid),
         Command::Explain {
             token,

@@ -15,6 +15,7 @@ mod explain;
 mod fault_matrix;
 mod helpers;
 mod hostile;
+mod import;
 mod logs;
 mod metadata;
 mod ops;

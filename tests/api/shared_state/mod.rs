@@ -2,7 +2,7 @@
 //! the binary as a replica) share the per-user limit and the credential cache; Redis killed
 //! mid-test gives the documented answers, and both recover when it returns.
 
-mod support;
+pub mod support;
 
 use std::time::Duration;
 

@@ -11,7 +11,7 @@ use crate::test_app::TestApp;
 
 const BIN: &str = env!("CARGO_BIN_EXE_delegation-server");
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
 }

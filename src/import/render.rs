@@ -1,0 +1,159 @@
+//! `delegation.toml` from a [`Plan`]: every key set from the export says, in a comment,
+//! where in the export its value came from.
+
+use std::fmt::Write;
+
+use super::plan::{Plan, PlannedClient};
+
+/// Where the SAML key and certificate are, relative to the configuration or absolute.
+pub struct KeyPaths {
+    pub key: String,
+    pub cert: String,
+}
+
+/// A TOML basic string (JSON's escapes are a subset of TOML's).
+fn quote(text: &str) -> String {
+    serde_json::Value::String(text.to_owned()).to_string()
+}
+
+fn list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| quote(s)).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+/// A bare key when TOML allows one, else quoted.
+fn key(name: &str) -> String {
+    let bare = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if bare { name.to_owned() } else { quote(name) }
+}
+
+pub fn render(plan: &Plan, source: &str, keys: &KeyPaths) -> String {
+    let mut t = String::new();
+    let d = &plan.domain;
+    let _ = writeln!(
+        t,
+        "# Written by `delegation-server import auth0` from {source}.\n\
+         # Each key taken from the export names where it was read; MIGRATION.md beside this\n\
+         # file lists what is left to do, and config/delegation.toml in the distribution\n\
+         # documents every key.\n"
+    );
+    let _ = writeln!(t, "[server]\nlisten = \"0.0.0.0:8080\"\n");
+    let _ = writeln!(
+        t,
+        "[saml]\n\
+         # Auth0's SAML issuer for the tenant, so trust policies that test saml:iss keep working.\n\
+         issuer = {}\n\
+         signing_key = {}\n\
+         signing_cert = {}\n",
+        quote(&format!("urn:{d}")),
+        quote(&keys.key),
+        quote(&keys.cert)
+    );
+    let _ = writeln!(
+        t,
+        "[[issuers]]\n\
+         # The tenant ({}).\n\
+         issuer = {}\n\
+         jwks_uri = {}\n\
+         # jwt_configuration.alg of the applications below.\n\
+         algorithms = {}\n",
+        plan.domain_from,
+        quote(&format!("https://{d}/")),
+        quote(&format!("https://{d}/.well-known/jwks.json")),
+        list(&plan.algorithms)
+    );
+    for client in &plan.clients {
+        render_client(&mut t, client);
+    }
+    render_rules(&mut t, plan);
+    t
+}
+
+fn render_client(t: &mut String, c: &PlannedClient) {
+    let _ = writeln!(t, "# {} ({})", c.name, c.at);
+    let _ = writeln!(
+        t,
+        "[[clients]]\nclient_id = {}\nname = {}",
+        quote(&c.id),
+        quote(&c.name)
+    );
+    if c.needs_secret {
+        let _ = writeln!(
+            t,
+            "# jwt_configuration.alg is HS256: copy the client secret from the Auth0 dashboard.\n\
+             # client_secret = \"\""
+        );
+        if c.secret_encoded {
+            let _ = writeln!(
+                t,
+                "# jwt_configuration.secret_encoded\nclient_secret_base64 = true"
+            );
+        }
+    }
+    let _ = writeln!(
+        t,
+        "# allowed_clients\nallowed_callers = {}",
+        list(&c.allowed_callers)
+    );
+    let _ = writeln!(
+        t,
+        "# web_origins and allowed_origins\ncors_origins = {}",
+        list(&c.cors_origins)
+    );
+    if let Some((role, principal, lifetime)) = &c.aws {
+        let _ = writeln!(t, "# addons.aws\n[clients.aws]");
+        if let Some(role) = role {
+            let _ = writeln!(t, "role = {}", quote(role));
+        }
+        if let Some(principal) = principal {
+            let _ = writeln!(
+                t,
+                "# Auth0's SAML provider: point this at the one made from this server's metadata\n\
+                 # (MIGRATION.md, \"The AWS side\").\n\
+                 principal = {}",
+                quote(principal)
+            );
+        }
+        if let Some(lifetime) = lifetime {
+            let _ = writeln!(t, "lifetime_in_seconds = {lifetime}");
+        }
+    }
+    t.push('\n');
+}
+
+fn render_rules(t: &mut String, plan: &Plan) {
+    let _ = writeln!(
+        t,
+        "[rules]\n# In Auth0's order; disabled rules are written but not listed.\nfiles = ["
+    );
+    for rule in &plan.rules {
+        let entry = format!("{},", quote(&rule.file));
+        if rule.enabled {
+            let _ = writeln!(t, "  {entry} # {} ({})", rule.name, rule.at);
+        } else {
+            let _ = writeln!(
+                t,
+                "  # {entry} # {} ({}), disabled in Auth0",
+                rule.name, rule.at
+            );
+        }
+    }
+    let _ = writeln!(t, "]\n\n[rules.configuration]");
+    for (name, value, at) in &plan.configuration {
+        match value {
+            Some(value) => {
+                let _ = writeln!(t, "# {at}\n{} = {}", key(name), quote(value));
+            }
+            None => {
+                let _ = writeln!(
+                    t,
+                    "# {at}: the export has no value; set it.\n# {} = \"\"",
+                    key(name)
+                );
+            }
+        }
+    }
+}
