@@ -341,3 +341,56 @@ fn an_existing_directory_is_never_overwritten_and_existing_keys_can_be_used() {
     )));
     check_config(&second);
 }
+
+#[test]
+fn text_from_the_export_cannot_add_configuration_or_reach_other_files() {
+    let scratch = tempfile::tempdir().unwrap();
+    // Names with line breaks end up in comments: they must stay comments.
+    let evil = "Web App\n[admin]\ntoken_file = \"/etc/passwd\"";
+    let mut clients: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("management/clients.json")).unwrap())
+            .unwrap();
+    clients[0]["name"] = serde_json::json!(evil);
+    let mut rules: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("management/rules.json")).unwrap())
+            .unwrap();
+    rules[0]["name"] = serde_json::json!("Set\n[server]\nlisten = \"0.0.0.0:1\"");
+    let (clients_file, rules_file) = (
+        scratch.path().join("clients.json"),
+        scratch.path().join("rules.json"),
+    );
+    std::fs::write(&clients_file, clients.to_string()).unwrap();
+    std::fs::write(&rules_file, rules.to_string()).unwrap();
+    let out = scratch.path().join("out");
+    let mut args = KEYWORDS.to_vec();
+    args.extend(["--tenant-domain", "example-tenant.eu.auth0.com"]);
+    let output = import(&[clients_file, rules_file], &out, &args);
+    assert!(output.status.success(), "{}", text(&output));
+    let config = std::fs::read_to_string(out.join("delegation.toml")).unwrap();
+    assert!(
+        !config
+            .lines()
+            .any(|l| l.starts_with("[admin]") || l.starts_with("token_file")),
+        "{config}"
+    );
+    assert_eq!(
+        config.lines().filter(|l| l.starts_with("listen")).count(),
+        1,
+        "{config}"
+    );
+    assert!(check_config(&out).contains("listen: 0.0.0.0:8080"));
+
+    // A rule script outside the export's directory is not read.
+    let yaml = copy_of("yaml", scratch.path());
+    std::fs::write(scratch.path().join("secret.js"), "stolen").unwrap();
+    let tenant = std::fs::read_to_string(yaml.join("tenant.yaml")).unwrap();
+    std::fs::write(
+        yaml.join("tenant.yaml"),
+        tenant.replace("./rules/Sync-Metadata.js", "../secret.js"),
+    )
+    .unwrap();
+    let mut args = KEYWORDS.to_vec();
+    let ids = fixture("management/clients.json");
+    args.extend(["--ids-from", ids.to_str().unwrap()]);
+    refused(&[yaml.join("tenant.yaml")], &args, &["rules[3]", "outside"]);
+}

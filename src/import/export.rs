@@ -194,12 +194,19 @@ pub fn script_field(value: &Value, at: &str) -> Result<String, ImportError> {
     Fields::new(value, at)?.required("script")
 }
 
+/// Texts export tools write in place of a secret they leave out.
+const REDACTED: [&str; 3] = ["_VALUE_NOT_SHOWN_", "********", "[REDACTED]"];
+
 /// A rule setting: `{key, value}`.
 pub fn rule_config(value: &Value, at: &str) -> Result<RuleConfig, ImportError> {
     let f = Fields::new(value, at)?;
+    // A value an export tool masked is no value.
+    let value = f
+        .string("value")?
+        .filter(|v| !REDACTED.contains(&v.as_str()));
     Ok(RuleConfig {
         key: f.required("key")?,
-        value: f.string("value")?,
+        value,
         at: at.to_owned(),
     })
 }

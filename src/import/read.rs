@@ -186,13 +186,25 @@ impl Reader<'_> {
         Ok(export)
     }
 
-    /// A rule's script file, `reference` relative to `base`.
+    /// A rule's script file, `reference` relative to `base`, which it may not leave: an
+    /// export names its own files, never others on this machine.
     fn script(&self, base: &Path, reference: &str, at: &str) -> Result<String, ImportError> {
         let path = base.join(reference);
         if !path.is_file() {
             return Err(ImportError::new(format!(
                 "{at}: field `script` names {}, which does not exist",
                 path.display()
+            )));
+        }
+        let inside = match (path.canonicalize(), base.canonicalize()) {
+            (Ok(file), Ok(root)) => file.starts_with(root),
+            _ => false,
+        };
+        if !inside {
+            return Err(ImportError::new(format!(
+                "{at}: field `script` names {}, which is outside {}",
+                path.display(),
+                base.display()
             )));
         }
         self.text(&path)

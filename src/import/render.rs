@@ -11,6 +11,14 @@ pub struct KeyPaths {
     pub cert: String,
 }
 
+/// Text from the export made safe inside a `#` comment: a line break there would end the
+/// comment and let the rest be read as TOML.
+fn comment(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 /// A TOML basic string (JSON's escapes are a subset of TOML's).
 fn quote(text: &str) -> String {
     serde_json::Value::String(text.to_owned()).to_string()
@@ -33,6 +41,7 @@ fn key(name: &str) -> String {
 pub fn render(plan: &Plan, source: &str, keys: &KeyPaths) -> String {
     let mut t = String::new();
     let d = &plan.domain;
+    let source = comment(source);
     let _ = writeln!(
         t,
         "# Written by `delegation-server import auth0` from {source}.\n\
@@ -60,7 +69,7 @@ pub fn render(plan: &Plan, source: &str, keys: &KeyPaths) -> String {
          jwks_uri = {}\n\
          # jwt_configuration.alg of the applications below.\n\
          algorithms = {}\n",
-        plan.domain_from,
+        comment(&plan.domain_from),
         quote(&format!("https://{d}/")),
         quote(&format!("https://{d}/.well-known/jwks.json")),
         list(&plan.algorithms)
@@ -73,7 +82,7 @@ pub fn render(plan: &Plan, source: &str, keys: &KeyPaths) -> String {
 }
 
 fn render_client(t: &mut String, c: &PlannedClient) {
-    let _ = writeln!(t, "# {} ({})", c.name, c.at);
+    let _ = writeln!(t, "# {} ({})", comment(&c.name), comment(&c.at));
     let _ = writeln!(
         t,
         "[[clients]]\nclient_id = {}\nname = {}",
@@ -131,26 +140,24 @@ fn render_rules(t: &mut String, plan: &Plan) {
     );
     for rule in &plan.rules {
         let entry = format!("{},", quote(&rule.file));
+        let (name, at) = (comment(&rule.name), comment(&rule.at));
         if rule.enabled {
-            let _ = writeln!(t, "  {entry} # {} ({})", rule.name, rule.at);
+            let _ = writeln!(t, "  {entry} # {name} ({at})");
         } else {
-            let _ = writeln!(
-                t,
-                "  # {entry} # {} ({}), disabled in Auth0",
-                rule.name, rule.at
-            );
+            let _ = writeln!(t, "  # {entry} # {name} ({at}), disabled in Auth0");
         }
     }
     let _ = writeln!(t, "]\n\n[rules.configuration]");
     for (name, value, at) in &plan.configuration {
         match value {
             Some(value) => {
-                let _ = writeln!(t, "# {at}\n{} = {}", key(name), quote(value));
+                let _ = writeln!(t, "# {}\n{} = {}", comment(at), key(name), quote(value));
             }
             None => {
                 let _ = writeln!(
                     t,
-                    "# {at}: the export has no value; set it.\n# {} = \"\"",
+                    "# {}: the export has no value; set it.\n# {} = \"\"",
+                    comment(at),
                     key(name)
                 );
             }
