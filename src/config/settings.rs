@@ -94,6 +94,8 @@ pub struct Client {
     /// Clients that may name this one as `target`.
     pub allowed_callers: BTreeSet<String>,
     pub cors_origins: Vec<String>,
+    /// As the target: credentials and app tokens end no later than the caller's id_token.
+    pub clamp_to_token_lifetime: bool,
     pub aws: Option<AwsDefaults>,
     /// `api_type=app` for this target, when `[clients.app] enabled`.
     pub app: Option<AppSettings>,

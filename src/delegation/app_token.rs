@@ -43,6 +43,7 @@ pub(super) async fn issue(
     parties: Parties<'_>,
     verified: VerifiedUser,
     now: OffsetDateTime,
+    token_left: Option<i64>,
     trace: &mut Trace,
 ) -> Result<AppToken, DelegationError> {
     let Parties { caller, target } = parties;
@@ -62,6 +63,21 @@ pub(super) async fn issue(
     let rule_context = context::rule_context(req, parties, None);
     let ran = context::run_rules(&app.rules, user, rule_context, trace).await?;
     trace.decided_by = ran.decided_by.map(|rule| format!("rule:{rule}"));
+    // With the target's clamp, the new token expires no later than the one presented.
+    let lifetime = match token_left {
+        None => settings.lifetime_in_seconds,
+        Some(left) if left < 1 => {
+            return Err(DelegationError::InvalidGrant(
+                "the id_token has expired; send a fresh one".into(),
+            ));
+        }
+        Some(left) => {
+            trace.clamp = Some((settings.lifetime_in_seconds, left));
+            u32::try_from(left).map_or(settings.lifetime_in_seconds, |left| {
+                settings.lifetime_in_seconds.min(left)
+            })
+        }
+    };
     let jti = new_jti()
         .ok_or_else(|| DelegationError::Internal("the system random source failed".into()))?;
     let claims = AppTokenClaims {
@@ -70,7 +86,7 @@ pub(super) async fn issue(
         audience: &target.client_id,
         authorized_party: &caller.client_id,
         issued_at: now.unix_timestamp(),
-        lifetime_seconds: settings.lifetime_in_seconds,
+        lifetime_seconds: lifetime,
         jti: &jti,
     }
     .to_json(ran.user);
@@ -80,7 +96,7 @@ pub(super) async fn issue(
     Ok(AppToken {
         id_token,
         token_type: "Bearer",
-        expires_in: settings.lifetime_in_seconds,
-        expires_at: now + time::Duration::seconds(i64::from(settings.lifetime_in_seconds)),
+        expires_in: lifetime,
+        expires_at: now + time::Duration::seconds(i64::from(lifetime)),
     })
 }

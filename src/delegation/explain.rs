@@ -81,6 +81,10 @@ fn report(
             "principal": aws.principal.as_str(),
             "region": aws.region.as_str(),
             "lifetime_in_seconds": aws.lifetime_in_seconds,
+            "lifetime_clamped": trace.clamp.map(|(configured, left)| json!({
+                "configured": configured,
+                "id_token_seconds_left": left,
+            })),
             "session_name": trace.session_name,
             "tags": session.tags.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<Map<_, _>>(),
             "transitive_tag_keys": session.transitive_tag_keys,

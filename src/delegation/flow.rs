@@ -116,13 +116,22 @@ pub(super) async fn settle<'a>(
     let target = req.target(caller, &app.settings.clients)?;
     req.check_origin(caller, &app.settings.server.cors_origins)?;
     let parties = Parties { caller, target };
+    let now = match purpose {
+        Purpose::Issue(now) => now,
+        Purpose::Explain => app.clock.now(),
+    };
+    // With the target's clamp, what is handed out ends no later than the id_token.
+    let token_left = target
+        .clamp_to_token_lifetime
+        .then(|| token_seconds_left(&user.claims, now))
+        .flatten();
     if req.api_type == ApiType::App {
         let Purpose::Issue(now) = purpose else {
             return Err(DelegationError::InvalidRequest(
                 "explain covers api_type aws; api_type app runs the rules and signs an id_token, with no role to choose".into(),
             ));
         };
-        return app_token::issue(app, req, parties, user, now, trace)
+        return app_token::issue(app, req, parties, user, now, token_left, trace)
             .await
             .map(Settled::App);
     }
@@ -134,8 +143,46 @@ pub(super) async fn settle<'a>(
     let choice = choose(defaults, req, &user, trace)?;
     trace.choice = Some(choice.clone());
     let prefill = AwsPrefill::new(defaults, choice);
-    let prepared = prepare(app, req, parties, prefill, user_id, user, trace).await?;
+    let clamp = Clamp { token_left };
+    let prepared = prepare(app, req, parties, prefill, (user_id, user), clamp, trace).await?;
     Ok(Settled::Aws(parties, prepared))
+}
+
+/// Seconds until the id_token's `exp`, when it has one.
+fn token_seconds_left(claims: &Map<String, Value>, now: OffsetDateTime) -> Option<i64> {
+    let exp = claims.get("exp")?.as_f64()?;
+    // `exp` was checked to be a date between 1970 and 9999 when the token was verified.
+    Some(exp.floor() as i64 - now.unix_timestamp())
+}
+
+/// The target's clamp of the session to the id_token's lifetime: `token_left` is set when
+/// it applies.
+#[derive(Debug, Clone, Copy)]
+struct Clamp {
+    token_left: Option<i64>,
+}
+
+impl Clamp {
+    /// AWS's shortest session.
+    const AWS_MINIMUM: i64 = 900;
+
+    /// `lifetime`, shortened to what is left of the id_token; refused when that is less
+    /// than AWS's shortest session.
+    fn apply(self, lifetime: u32, trace: &mut Trace) -> Result<u32, DelegationError> {
+        let Some(left) = self.token_left else {
+            return Ok(lifetime);
+        };
+        if left < Self::AWS_MINIMUM {
+            return Err(DelegationError::InvalidGrant(format!(
+                "the id_token expires in {} s, and AWS issues credentials for at least {} s; send a fresher id_token",
+                left.max(0),
+                Self::AWS_MINIMUM
+            )));
+        }
+        let clamped = u32::try_from(left).map_or(lifetime, |left| lifetime.min(left));
+        trace.clamp = Some((lifetime, left));
+        Ok(clamped)
+    }
 }
 
 /// Runs the rules on `user` and applies what they set, then has the backend prepare its
@@ -145,8 +192,8 @@ async fn prepare(
     req: &DelegationRequest,
     parties: Parties<'_>,
     prefill: AwsPrefill<'_>,
-    user_id: String,
-    user: Map<String, Value>,
+    (user_id, user): (String, Map<String, Value>),
+    clamp: Clamp,
     trace: &mut Trace,
 ) -> Result<Prepared, DelegationError> {
     // Without rules nothing reads the context, and the AWS settings it would hand back
@@ -162,7 +209,8 @@ async fn prepare(
     let chooser = prefill.choice.by;
     let oidc_issuer = app.oidc.as_ref().map(|o| o.url());
     let rule_aws = context::aws_from_context(&rule_context);
-    let aws = prefill.resolve(rule_aws, &req.target, &user, oidc_issuer)?;
+    let mut aws = prefill.resolve(rule_aws, &req.target, &user, oidc_issuer)?;
+    aws.lifetime_in_seconds = clamp.apply(aws.lifetime_in_seconds, trace)?;
     trace.role = Some(aws.role.to_string());
     trace.principal = Some(aws.principal.to_string());
     trace.region = Some(aws.region.to_string());

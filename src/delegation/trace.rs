@@ -39,6 +39,9 @@ pub struct Trace {
     pub session_name: Option<String>,
     /// How the credential cache answered, when on.
     pub cache: Option<&'static str>,
+    /// The lifetime shortened to the id_token's: (as configured or set by rules, seconds
+    /// the token had left).
+    pub clamp: Option<(u32, i64)>,
 }
 
 /// How far the id_token got through the verifier.

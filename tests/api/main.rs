@@ -7,6 +7,7 @@ mod bad_requests;
 mod bad_tokens;
 mod cache;
 mod claim_handling;
+mod clamp;
 mod cold_start;
 mod connections;
 mod declarative;

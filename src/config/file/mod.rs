@@ -218,6 +218,8 @@ pub struct ClientSection {
     #[serde(default)]
     pub cors_origins: Vec<String>,
     #[serde(default)]
+    pub clamp_to_token_lifetime: bool,
+    #[serde(default)]
     pub aws: Option<AwsSection>,
     #[serde(default)]
     pub app: Option<AppSection>,

@@ -88,6 +88,7 @@ pub(super) fn client(
         secret,
         allowed_callers: c.allowed_callers.iter().cloned().collect(),
         cors_origins: c.cors_origins.clone(),
+        clamp_to_token_lifetime: c.clamp_to_token_lifetime,
         aws,
     })
 }
