@@ -77,6 +77,8 @@ pub struct App {
     pub audit: Option<Arc<AuditSink>>,
     /// The listener's TLS configuration (`[server.tls]`); `None`: plain HTTP.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// The AWS sign-in federation endpoint's client, for `api_type=aws_console`.
+    pub federation: crate::console::Federation,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -116,6 +118,11 @@ impl App {
         let verifier = match same(|a, b| a.verifier == b.verifier && a.outbound == b.outbound) {
             Some(p) => Arc::clone(&p.verifier),
             None => Arc::new(verifier(&settings, &roots, metrics)?),
+        };
+        let federation = match same(|a, b| a.outbound == b.outbound) {
+            Some(p) => p.federation.clone(),
+            None => crate::console::Federation::new(&roots)
+                .map_err(|e| StartupError::Http(e.to_string()))?,
         };
         let sts = match same(|a, b| a.sts == b.sts && a.outbound == b.outbound) {
             Some(p) => p.sts.clone(),
@@ -189,6 +196,7 @@ impl App {
             None => None,
         };
         Ok(Arc::new(Self {
+            federation,
             tls,
             limiter,
             state,

@@ -40,6 +40,7 @@ pub mod backend;
 pub mod cache;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod delegation;
 pub mod domain;
 pub mod error;

@@ -130,6 +130,26 @@ fn configuration_errors_name_the_key() {
             "on_error = \"ignore\"",
             "state.on_error",
         ),
+        (
+            "# [clients.console]\n# enabled = true",
+            "[clients.console]\nenabled = true\nissuer = \"https://app.example.com/login\"\ndestination = \"https://console.aws.amazon.com.evil.example/\"",
+            "clients[0].console.destination",
+        ),
+        (
+            "# [clients.console]\n# enabled = true",
+            "[clients.console]\nenabled = true\ndestination = \"https://console.aws.amazon.com/\"",
+            "clients[0].console.issuer",
+        ),
+        (
+            "# [clients.console]\n# enabled = true",
+            "[clients.console]\nenabled = true\nissuer = \"https://app.example.com/login\"\nsession_duration_seconds = 60",
+            "clients[0].console.session_duration_seconds",
+        ),
+        (
+            "# [clients.console]\n# enabled = true",
+            "[clients.console]\nenabled = true\nissuer = \"https://app.example.com/login\"\nfederation_endpoint = \"http://signin.internal/federation\"",
+            "clients[0].console.federation_endpoint",
+        ),
     ];
     for (from, to, key) in cases {
         assert!(original.contains(from), "example lacks {from}");

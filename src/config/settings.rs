@@ -97,6 +97,8 @@ pub struct Client {
     /// As the target: credentials and app tokens end no later than the caller's id_token.
     pub clamp_to_token_lifetime: bool,
     pub aws: Option<AwsDefaults>,
+    /// `api_type=aws_console` for this target, when `[clients.console] enabled`.
+    pub console: Option<crate::console::ConsoleSettings>,
     /// `api_type=app` for this target, when `[clients.app] enabled`.
     pub app: Option<AppSettings>,
 }

@@ -7,7 +7,7 @@
 use serde_json::{Map, Value, json};
 
 use super::trace::Trace;
-use super::{DelegationError, DelegationRequest, Prepared, dry_run};
+use super::{ApiType, DelegationError, DelegationRequest, Prepared, dry_run};
 use crate::app::App;
 
 /// The report, step by step, and how the delegation would end. How an error reads as
@@ -18,7 +18,30 @@ pub async fn explain(
 ) -> (Map<String, Value>, Result<(), DelegationError>) {
     let mut trace = Trace::detailed();
     let result = dry_run(app, req, &mut trace).await;
-    let report = report(req, &trace, result.as_ref().ok());
+    let mut report = report(req, &trace, result.as_ref().ok());
+    let console = app
+        .settings
+        .clients
+        .get(&req.target)
+        .and_then(|t| t.console.as_ref())
+        .filter(|_| req.api_type == ApiType::AwsConsole);
+    if let (Some(console), Ok(prepared), Some(Value::Object(result))) =
+        (console, &result, report.get_mut("result"))
+    {
+        let partition = prepared.call.aws().role.partition();
+        let session = console.session_for(trace.clamp.map(|(_, left)| left));
+        result.insert(
+            "console".into(),
+            json!({
+                "destination": console.destination.as_ref().map_or(
+                    crate::console::default_destination(partition).to_owned(),
+                    |d| d.to_string(),
+                ),
+                "issuer": console.issuer.as_str(),
+                "session_duration_seconds": session,
+            }),
+        );
+    }
     (report, result.map(|_| ()))
 }
 

@@ -16,6 +16,7 @@ use crate::app::App;
 use crate::backend::{BackendError, CallInput};
 use crate::cache::{FetchError, KeyWriter};
 use crate::config::Client;
+use crate::console::{ConsoleError, ConsoleLogin};
 use crate::domain::Subject;
 use crate::saml;
 use crate::sts::StsResult;
@@ -135,6 +136,12 @@ pub(super) async fn settle<'a>(
             .await
             .map(Settled::App);
     }
+    if req.api_type == ApiType::AwsConsole && target.console.is_none() {
+        return Err(DelegationError::InvalidRequest(format!(
+            "client `{}` does not allow api_type aws_console; enable it with [clients.console]",
+            target.client_id
+        )));
+    }
     // Role rules read the user the JavaScript rules see: `user_id` is `sub`, and claims
     // only the server sets (`awsrole`, `rolesessionname`) are not taken from the token.
     let user_id = user.subject.to_string();
@@ -146,6 +153,37 @@ pub(super) async fn settle<'a>(
     let clamp = Clamp { token_left };
     let prepared = prepare(app, req, parties, prefill, (user_id, user), clamp, trace).await?;
     Ok(Settled::Aws(parties, prepared))
+}
+
+/// The console sign-in URL for the credentials `result` holds. With the target's clamp,
+/// the console session ends no later than the id_token, as the credentials do.
+pub(super) async fn console(
+    app: &App,
+    target: &Client,
+    prepared: &Prepared,
+    result: &StsResult,
+    trace: &Trace,
+) -> Result<ConsoleLogin, DelegationError> {
+    let Some(settings) = &target.console else {
+        return Err(DelegationError::Internal(
+            "console settings vanished".into(),
+        ));
+    };
+    let session = settings.session_for(trace.clamp.map(|(_, left)| left));
+    let partition = prepared.call.aws().role.partition();
+    app.federation
+        .sign_in(partition, result.credentials(), settings, session)
+        .await
+        .map_err(|e| match e {
+            ConsoleError::Unavailable(_) => {
+                tracing::warn!(error = %e, "console sign-in");
+                DelegationError::Unavailable {
+                    description: "the AWS federation endpoint is unavailable; retry later".into(),
+                    retry_after: std::time::Duration::from_secs(2),
+                }
+            }
+            ConsoleError::Refused(_) => DelegationError::Upstream(e.to_string()),
+        })
 }
 
 /// Seconds until the id_token's `exp`, when it has one.

@@ -30,6 +30,7 @@ use crate::app::App;
 use crate::backend::PreparedCall;
 pub use crate::backend::{ResolvedAws, Session};
 use crate::config::Client;
+use crate::console::ConsoleLogin;
 use crate::domain::Subject;
 use crate::sts::StsResult;
 use flow::Purpose;
@@ -48,6 +49,16 @@ pub enum Issued {
     Aws(Box<StsResult>),
     /// `api_type=app`: a new id_token for the target.
     App(AppToken),
+    /// `api_type=aws_console`: a console sign-in URL, and the STS call behind it.
+    Console(Box<ConsoleIssued>),
+}
+
+/// A console sign-in and what the audit record keeps of the credentials behind it.
+#[derive(Debug)]
+pub struct ConsoleIssued {
+    pub login: ConsoleLogin,
+    pub sts_request_id: String,
+    pub expires_at: time::OffsetDateTime,
 }
 
 /// The user as the verified id_token (or `try-rule`'s user file) describes them.
@@ -98,9 +109,16 @@ pub async fn delegate(
     match flow::settle(app, req, caller, verified, Purpose::Issue(now), trace).await? {
         flow::Settled::App(token) => Ok(Issued::App(token)),
         flow::Settled::Aws(parties, prepared) => {
-            flow::send(app, parties, &prepared, now, deadline, trace)
-                .await
-                .map(|result| Issued::Aws(Box::new(result)))
+            let result = flow::send(app, parties, &prepared, now, deadline, trace).await?;
+            if req.api_type != ApiType::AwsConsole {
+                return Ok(Issued::Aws(Box::new(result)));
+            }
+            let login = flow::console(app, parties.target, &prepared, &result, trace).await?;
+            Ok(Issued::Console(Box::new(ConsoleIssued {
+                login,
+                sts_request_id: result.request_id().to_owned(),
+                expires_at: result.expiration(),
+            })))
         }
     }
 }

@@ -52,6 +52,8 @@ pub enum ApiType {
     Aws,
     /// A new id_token for the target, signed by `[oidc_provider]`.
     App,
+    /// An AWS console sign-in URL made from the credentials `aws` would hand out.
+    AwsConsole,
 }
 
 impl ApiType {
@@ -59,6 +61,7 @@ impl ApiType {
         match self {
             Self::Aws => "aws",
             Self::App => "app",
+            Self::AwsConsole => "aws_console",
         }
     }
 }
@@ -110,9 +113,10 @@ impl DelegationRequest {
         let api_type = match params.string("api_type")? {
             None | Some("aws") => ApiType::Aws,
             Some("app") => ApiType::App,
+            Some("aws_console") => ApiType::AwsConsole,
             Some(other) => {
                 return Err(DelegationError::InvalidRequest(format!(
-                    "api_type `{}` is not supported; use `aws` or `app`",
+                    "api_type `{}` is not supported; use `aws`, `app` or `aws_console`",
                     truncate(other)
                 )));
             }

@@ -72,6 +72,10 @@ async fn audit_issued(
             result.expiration()
         }
         Issued::App(token) => token.expiration(),
+        Issued::Console(console) => {
+            event.sts_request_id = Some(console.sts_request_id.clone());
+            console.expires_at
+        }
     };
     event.expiration = expiration
         .format(&time::format_description::well_known::Rfc3339)
@@ -106,6 +110,7 @@ async fn finish(
             let mut response = match issued {
                 Issued::Aws(result) => axum::Json(result).into_response(),
                 Issued::App(token) => axum::Json(token).into_response(),
+                Issued::Console(console) => axum::Json(console.login).into_response(),
             };
             response
                 .headers_mut()

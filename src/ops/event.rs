@@ -27,7 +27,7 @@ pub struct DelegationEvent {
     pub client: Option<String>,
     pub client_known: bool,
     pub target: Option<String>,
-    /// `aws` or `app`, once the parameters are read.
+    /// `aws`, `app` or `aws_console`, once the parameters are read.
     pub api_type: &'static str,
     /// The token issuer, once the token is verified.
     pub issuer: Option<String>,

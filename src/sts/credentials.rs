@@ -61,6 +61,25 @@ impl fmt::Debug for Credentials {
 }
 
 impl Credentials {
+    pub fn access_key_id(&self) -> &str {
+        &self.access_key_id
+    }
+
+    /// Secret: never log it.
+    pub fn secret_access_key(&self) -> &str {
+        &self.secret_access_key
+    }
+
+    /// Secret: never log it.
+    pub fn session_token(&self) -> &str {
+        &self.session_token
+    }
+
+    /// As Auth0 answered it: `YYYY-MM-DDThh:mm:ss.sssZ`.
+    pub fn expiration_text(&self) -> &str {
+        &self.expiration
+    }
+
     /// `Credentials/*` under `result` (the result element's path: root, result).
     pub(super) fn parse(flat: &Flat, result: &[&str; 2]) -> Result<Self, StsError> {
         let field = |name: &str| {

@@ -129,6 +129,11 @@ impl StsResult {
         &self.credentials.access_key_id
     }
 
+    /// The credentials themselves (their `Debug` hides the secrets).
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
     /// When the credentials expire.
     pub fn expiration(&self) -> OffsetDateTime {
         self.credentials.expires_at

@@ -36,7 +36,7 @@ pub fn saml_key_pem() -> &'static (String, String) {
     &keys().0
 }
 
-async fn serve_on_port_0(router: Router) -> String {
+pub async fn serve_on_port_0(router: Router) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });

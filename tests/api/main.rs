@@ -10,6 +10,7 @@ mod claim_handling;
 mod clamp;
 mod cold_start;
 mod connections;
+mod console;
 mod declarative;
 mod delegation;
 mod explain;

@@ -223,6 +223,24 @@ pub struct ClientSection {
     pub aws: Option<AwsSection>,
     #[serde(default)]
     pub app: Option<AppSection>,
+    #[serde(default)]
+    pub console: Option<ConsoleSection>,
+}
+
+/// `[clients.console]`: `api_type=aws_console`, an AWS console sign-in URL.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleSection {
+    #[serde(default)]
+    pub enabled: bool,
+    #[serde(default)]
+    pub destination: Option<String>,
+    #[serde(default)]
+    pub issuer: Option<String>,
+    #[serde(default)]
+    pub session_duration_seconds: Option<u32>,
+    #[serde(default)]
+    pub federation_endpoint: Option<String>,
 }
 
 /// `[clients.app]`: `api_type=app`, a new id_token for this client.

@@ -80,8 +80,20 @@ pub(super) fn client(
     let app = c.app.as_ref().filter(|a| a.enabled).map(|a| AppSettings {
         lifetime_in_seconds: a.lifetime_in_seconds,
     });
+    let console = c
+        .console
+        .as_ref()
+        .filter(|s| s.enabled)
+        .and_then(|s| super::console::console(s, &format!("{key}.console"), p));
+    if console.is_some() && aws.is_none() {
+        p.add(
+            &format!("{key}.console"),
+            "needs [clients.aws]: the console session is made from the target's AWS credentials",
+        );
+    }
     Some(Client {
         app,
+        console,
         client_id: c.client_id.clone(),
         name: c.name.clone(),
         issuer,

@@ -8,6 +8,7 @@ use url::Url;
 
 mod aws;
 mod clients;
+mod console;
 mod identity;
 mod issuers;
 mod oidc;
