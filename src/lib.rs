@@ -21,7 +21,8 @@
 //! - Components the flow calls: [`token`] (id_token verification), [`rules`] (the
 //!   JavaScript engine), [`saml`] (the signed Response), [`sts`] (the STS client),
 //!   [`cache`] (the credential cache), [`state`] (Redis), [`limit`] (the per-user rate
-//!   limit), [`issuer`] (the server's own OIDC provider).
+//!   limit), [`issuer`] (the server's own OIDC provider), [`console`] (AWS console
+//!   sign-in URLs).
 //! - [`domain`]: typed values parsed once (ARNs, regions, subjects, role rules, policies,
 //!   secrets).
 //! - Above the components: [`config`] (the file, environment overrides, validation into

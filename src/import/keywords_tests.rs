@@ -10,22 +10,19 @@ fn keywords(pairs: &[(&str, &str)]) -> Keywords {
 }
 
 #[test]
-fn hashes_insert_the_text_and_ats_insert_json() {
-    let k = keywords(&[
-        ("ENV", "dev"),
-        ("ORIGINS", r#"["https://a","https://b"]"#),
-        ("NAME", "Web"),
-    ]);
+fn hashes_insert_the_text_and_ats_insert_a_json_string() {
+    let k = keywords(&[("ENV", "dev"), ("NUMBER", "123"), ("NAME", "We\"b")]);
     assert_eq!(
         replace(
-            r#"{"url": "https://##ENV##.x.com", "o": "@@ORIGINS@@", "n": @@NAME@@}"#,
+            r#"{"url": "https://##ENV##.x.com", "o": "@@NUMBER@@", "n": @@NAME@@}"#,
             &k
         )
         .unwrap(),
-        r#"{"url": "https://dev.x.com", "o": ["https://a","https://b"], "n": "Web"}"#
+        r#"{"url": "https://dev.x.com", "o": "123", "n": "We\"b"}"#,
+        "a value is text: it never changes type"
     );
     // In YAML, single quotes around the placeholder go too.
-    assert_eq!(replace("o: '@@NAME@@'", &k).unwrap(), r#"o: "Web""#);
+    assert_eq!(replace("o: '@@ENV@@'", &k).unwrap(), r#"o: "dev""#);
 }
 
 #[test]

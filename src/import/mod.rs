@@ -138,12 +138,20 @@ fn ids_from(file: &Path) -> Result<BTreeMap<String, String>, ImportError> {
             file.display()
         )));
     };
-    Ok(clients
-        .iter()
-        .filter_map(|c| {
-            let name = c.get("name")?.as_str()?;
-            let id = c.get("client_id")?.as_str()?;
-            Some((name.to_owned(), id.to_owned()))
-        })
-        .collect())
+    let mut ids: BTreeMap<String, (usize, String)> = BTreeMap::new();
+    for (i, client) in clients.iter().enumerate() {
+        let (Some(name), Some(id)) = (
+            client.get("name").and_then(|v| v.as_str()),
+            client.get("client_id").and_then(|v| v.as_str()),
+        ) else {
+            continue;
+        };
+        if let Some((first, _)) = ids.insert(name.to_owned(), (i, id.to_owned())) {
+            return Err(ImportError::new(format!(
+                "{}: [{first}] and [{i}] are both named `{name}`, so their client IDs cannot be told apart by name; give --client-id \"{name}=ID\" instead",
+                file.display()
+            )));
+        }
+    }
+    Ok(ids.into_iter().map(|(name, (_, id))| (name, id)).collect())
 }

@@ -74,6 +74,14 @@ pub fn plan(export: Export, hints: &Hints) -> Result<Plan, ImportError> {
         .trim_start_matches("https://")
         .trim_end_matches('/')
         .to_owned();
+    let exact = url::Url::parse(&format!("https://{domain}/")).is_ok_and(|u| {
+        u.host_str() == Some(domain.as_str()) && u.path() == "/" && u.port().is_none()
+    });
+    if !exact {
+        return Err(ImportError::new(format!(
+            "the tenant domain `{domain}` ({domain_from}) is not a host name such as example.eu.auth0.com"
+        )));
+    }
     let mut attention = Vec::new();
     let mut left_out = Vec::new();
     // Every application with its client ID, when known.
@@ -86,11 +94,16 @@ pub fn plan(export: Export, hints: &Hints) -> Result<Plan, ImportError> {
                 .or_else(|| hints.client_ids.get(&c.name).cloned())
         })
         .collect();
-    let by_id: BTreeMap<&str, usize> = ids
-        .iter()
-        .enumerate()
-        .filter_map(|(i, id)| Some((id.as_deref()?, i)))
-        .collect();
+    let mut by_id: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, id) in ids.iter().enumerate() {
+        let Some(id) = id.as_deref() else { continue };
+        if let Some(first) = by_id.insert(id, i) {
+            return Err(ImportError::new(format!(
+                "{} and {} have the same client ID `{id}`",
+                export.clients[first].at, export.clients[i].at
+            )));
+        }
+    }
     // Targets (with the add-on), then the callers they allow.
     let mut needed: Vec<usize> = Vec::new();
     for (i, client) in export.clients.iter().enumerate() {
@@ -190,6 +203,13 @@ pub fn plan(export: Export, hints: &Hints) -> Result<Plan, ImportError> {
             {
                 configuration.push((key, Some(value.clone()), "--keyword".to_owned()));
             }
+        }
+    }
+    for (i, (key, _, at)) in configuration.iter().enumerate() {
+        if let Some((_, _, first)) = configuration[..i].iter().find(|(k, _, _)| k == key) {
+            return Err(ImportError::new(format!(
+                "rule setting `{key}` is given twice ({first} and {at})"
+            )));
         }
     }
     for (key, value, _) in &configuration {

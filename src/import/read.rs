@@ -16,7 +16,9 @@ use super::keywords::{self, Keywords};
 /// Reads the export `sources` name: one file or directory, or the Management API's
 /// clients and rules files one after the other.
 pub fn read(sources: &[PathBuf], keywords: &Keywords) -> Result<Export, ImportError> {
-    let reader = Reader { keywords };
+    let reader = Reader {
+        keywords: Some(keywords),
+    };
     let mut export = match sources {
         [clients, rules] => reader.management(clients, Some(rules))?,
         [one] if one.is_dir() && one.join("tenant.yaml").is_file() => {
@@ -62,7 +64,14 @@ pub fn read(sources: &[PathBuf], keywords: &Keywords) -> Result<Export, ImportEr
     }
     // By name, whatever order the format lists them in.
     export.clients.sort_by(|a, b| a.name.cmp(&b.name));
-    if let Some(pair) = export.clients.windows(2).find(|w| w[0].name == w[1].name) {
+    // deploy-cli identifies applications by name; the Management API by client ID (which
+    // the plan checks), and Auth0 allows two applications one name.
+    let by_name = export.format != MANAGEMENT;
+    if let Some(pair) = export
+        .clients
+        .windows(2)
+        .find(|w| by_name && w[0].name == w[1].name)
+    {
         return Err(ImportError::new(format!(
             "two applications are named `{}` ({} and {}); deploy-cli identifies applications by name, so rename one in the export",
             pair[0].name, pair[0].at, pair[1].at
@@ -71,13 +80,16 @@ pub fn read(sources: &[PathBuf], keywords: &Keywords) -> Result<Export, ImportEr
     Ok(export)
 }
 
+const MANAGEMENT: &str = "Management API JSON";
+
 fn parent(path: &Path) -> PathBuf {
     path.parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
 struct Reader<'k> {
-    keywords: &'k Keywords,
+    /// `None`: the files are read as they are (the Management API's answers).
+    keywords: Option<&'k Keywords>,
 }
 
 impl Reader<'_> {
@@ -85,7 +97,10 @@ impl Reader<'_> {
     fn text(&self, path: &Path) -> Result<String, ImportError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| ImportError::new(format!("{}: cannot read: {e}", path.display())))?;
-        keywords::replace(&text, self.keywords).map_err(|missing| {
+        let Some(keywords) = self.keywords else {
+            return Ok(text);
+        };
+        keywords::replace(&text, keywords).map_err(|missing| {
             ImportError::new(format!(
                 "{}: {} has no value; give it with --keyword NAME=VALUE",
                 path.display(),
@@ -100,7 +115,16 @@ impl Reader<'_> {
     }
 
     fn yaml(&self, path: &Path) -> Result<Export, ImportError> {
-        let docs = YamlLoader::load_from_str(&self.text(path)?)
+        let text = self.text(path)?;
+        // deploy-cli never writes aliases, and a few nested ones expand to more than any
+        // memory holds: refused before anything is built.
+        if has_alias(&text) {
+            return Err(ImportError::new(format!(
+                "{}: uses YAML aliases (*name), which a deploy-cli export never has",
+                path.display()
+            )));
+        }
+        let docs = YamlLoader::load_from_str(&text)
             .map_err(|e| ImportError::new(format!("{}: not YAML: {e}", path.display())))?;
         let tenant = docs.first().map(yaml_to_json).unwrap_or(Value::Null);
         let name = path.display().to_string();
@@ -164,20 +188,23 @@ impl Reader<'_> {
         Ok(export)
     }
 
+    /// The Management API's answers are the tenant's data, never templated: read as they
+    /// are, without keyword replacement.
     fn management(&self, clients: &Path, rules: Option<&Path>) -> Result<Export, ImportError> {
         let mut export = Export {
-            format: "Management API JSON",
+            format: MANAGEMENT,
             ..Export::default()
         };
+        let raw = Reader { keywords: None };
         let name = clients.display().to_string();
-        for (i, value) in array(&self.json(clients)?, &name)?.iter().enumerate() {
+        for (i, value) in array(&raw.json(clients)?, &name)?.iter().enumerate() {
             export
                 .clients
                 .push(export::client(value, &format!("{name}[{i}]"))?);
         }
         if let Some(rules) = rules {
             let name = rules.display().to_string();
-            for (i, value) in array(&self.json(rules)?, &name)?.iter().enumerate() {
+            for (i, value) in array(&raw.json(rules)?, &name)?.iter().enumerate() {
                 let at = format!("{name}[{i}]");
                 let script = export::script_field(value, &at)?;
                 export.rules.push(export::rule(value, &at, script)?);
@@ -209,6 +236,19 @@ impl Reader<'_> {
         }
         self.text(&path)
     }
+}
+
+/// Whether the YAML text has an alias event (parse errors are left to the loader).
+fn has_alias(text: &str) -> bool {
+    let mut parser = yaml_rust2::parser::Parser::new_from_str(text);
+    while let Ok((event, _)) = parser.next_token() {
+        match event {
+            yaml_rust2::Event::Alias(_) => return true,
+            yaml_rust2::Event::StreamEnd => return false,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// The `.json` files of `dir`, by name; none when it does not exist.

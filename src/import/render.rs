@@ -19,9 +19,21 @@ fn comment(text: &str) -> String {
         .collect()
 }
 
-/// A TOML basic string (JSON's escapes are a subset of TOML's).
+/// A TOML basic string: quotes and backslashes escaped, and every control character
+/// (DEL included, which TOML refuses raw) as `\uXXXX`.
 fn quote(text: &str) -> String {
-    serde_json::Value::String(text.to_owned()).to_string()
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 fn list(items: &[String]) -> String {

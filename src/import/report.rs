@@ -141,6 +141,15 @@ fn roles(plan: &Plan) -> BTreeSet<String> {
             }
         }
     }
+    // Only real role ARNs with names IAM allows: these go into shell commands.
+    roles.retain(|arn| {
+        let name = arn.rsplit('/').next().unwrap_or_default();
+        crate::domain::RoleArn::parse(arn).is_ok()
+            && !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+    });
     roles
 }
 
