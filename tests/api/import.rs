@@ -6,12 +6,11 @@
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use crate::helpers::*;
-use crate::shared_state::support::{eventually, free_port};
+use crate::shared_state::support::{free_port, until_healthy};
 
 const BIN: &str = env!("CARGO_BIN_EXE_delegation-server");
 const WEB: &str = "web-client-id-0001";
@@ -67,19 +66,7 @@ async fn import_and_serve(dir: &Path, issuer: &Issuer, sts: &StsFront) -> Import
         address: format!("http://127.0.0.1:{port}"),
         child,
     };
-    let http = reqwest::Client::new();
-    let health = format!("{}/healthz", server.address);
-    eventually(
-        "the imported server answers /healthz",
-        Duration::from_secs(20),
-        async || {
-            http.get(&health)
-                .send()
-                .await
-                .is_ok_and(|r| r.status() == 200)
-        },
-    )
-    .await;
+    until_healthy("the imported server", &server.address).await;
     server
 }
 

@@ -207,21 +207,26 @@ impl Replica {
             management: format!("http://127.0.0.1:{management}"),
             child,
         };
-        let http = reqwest::Client::new();
-        let health = format!("{}/healthz", replica.address);
-        eventually(
-            "the replica answers /healthz",
-            Duration::from_secs(20),
-            async || {
-                http.get(&health)
-                    .send()
-                    .await
-                    .is_ok_and(|r| r.status() == 200)
-            },
-        )
-        .await;
+        until_healthy("the replica", &replica.address).await;
         replica
     }
+}
+
+/// Waits (at most 20 s) until the server at `address` answers `/healthz` with 200.
+pub async fn until_healthy(what: &str, address: &str) {
+    let http = reqwest::Client::new();
+    let health = format!("{address}/healthz");
+    eventually(
+        &format!("{what} answers /healthz"),
+        Duration::from_secs(20),
+        async || {
+            http.get(&health)
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200)
+        },
+    )
+    .await;
 }
 
 fn spawn(config: &Path, dir: &Path) -> Child {
