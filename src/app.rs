@@ -257,6 +257,7 @@ fn verifier(
     let v = &settings.verifier;
     Ok(
         TokenVerifier::new(v.issuers.clone(), http, v.max_token_bytes)
+            .with_token_endpoints(v.token_endpoints.clone())
             .with_observer(Arc::clone(metrics) as Arc<dyn crate::token::JwksObserver>),
     )
 }

@@ -97,10 +97,20 @@ pub struct Client {
     /// As the target: credentials and app tokens end no later than the caller's id_token.
     pub clamp_to_token_lifetime: bool,
     pub aws: Option<AwsDefaults>,
+    /// `refresh_token` in place of `id_token` for this caller, when `[clients.refresh]
+    /// enabled`: the client's secret at the issuer, if it has one.
+    pub refresh: Option<RefreshSettings>,
     /// `api_type=aws_console` for this target, when `[clients.console] enabled`.
     pub console: Option<crate::console::ConsoleSettings>,
     /// `api_type=app` for this target, when `[clients.app] enabled`.
     pub app: Option<AppSettings>,
+}
+
+/// `[clients.refresh]`, when enabled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefreshSettings {
+    /// Sent as `client_secret` with the refresh grant; public clients have none.
+    pub client_secret: Option<Secret<String>>,
 }
 
 /// `[clients.app]`, when enabled.

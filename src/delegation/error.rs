@@ -6,7 +6,7 @@ use crate::backend::BackendError;
 use std::time::Duration;
 
 use crate::sts::StsError;
-use crate::token::TokenError;
+use crate::token::{RefreshError, TokenError};
 
 /// Everything that can stop a delegation. The text of each variant is safe to show the
 /// client, except `Internal`'s, which only the log gets.
@@ -94,6 +94,25 @@ impl From<StsError> for DelegationError {
             StsError::Malformed { .. } => {
                 tracing::warn!(%error, "STS reply not understood");
                 Self::Upstream("AWS STS sent a reply that could not be understood".into())
+            }
+        }
+    }
+}
+
+impl From<RefreshError> for DelegationError {
+    fn from(error: RefreshError) -> Self {
+        match error {
+            RefreshError::Refused(_) => Self::InvalidGrant(error.to_string()),
+            RefreshError::Failed(_) => {
+                tracing::warn!(%error, "refresh grant");
+                Self::Upstream(error.to_string())
+            }
+            RefreshError::Unavailable(_) => {
+                tracing::warn!(%error, "refresh grant");
+                Self::Unavailable {
+                    description: "the token issuer is unavailable; retry later".into(),
+                    retry_after: Duration::from_secs(2),
+                }
             }
         }
     }

@@ -51,13 +51,43 @@ impl Settled<'_> {
 }
 
 /// The calling client and the user its id_token names, at `now`.
+///
+/// A `refresh_token` is redeemed at the caller's issuer first, when `redeem` allows (not
+/// for explain: a rotating issuer would use it up); the rotated one it may return is the
+/// third value.
 pub(super) async fn verify<'a>(
     app: &'a App,
     req: &DelegationRequest,
     now: OffsetDateTime,
+    redeem: bool,
     trace: &mut Trace,
-) -> Result<(&'a Client, VerifiedUser), DelegationError> {
+) -> Result<(&'a Client, VerifiedUser, Option<String>), DelegationError> {
     let caller = req.caller(&app.settings.clients)?;
+    let redeemed = match &req.refresh_token {
+        None => None,
+        Some(_) if !redeem => {
+            return Err(DelegationError::InvalidRequest(
+                "explain takes an id_token: redeeming a refresh_token would use it up".into(),
+            ));
+        }
+        Some(refresh_token) => {
+            let Some(refresh) = &caller.refresh else {
+                return Err(DelegationError::InvalidRequest(format!(
+                    "client `{}` does not accept refresh_token; send the user's id_token, or enable [clients.refresh]",
+                    caller.client_id
+                )));
+            };
+            let secret = refresh.client_secret.as_ref().map(|s| s.expose().as_str());
+            let redeemed = app
+                .verifier
+                .redeem_refresh_token(&caller.issuer, &caller.client_id, secret, refresh_token)
+                .await?;
+            Some(redeemed)
+        }
+    };
+    let id_token = redeemed
+        .as_ref()
+        .map_or(req.id_token.as_str(), |r| r.id_token.as_str());
     let expected = Expected {
         issuer: &caller.issuer,
         client_id: &caller.client_id,
@@ -65,7 +95,7 @@ pub(super) async fn verify<'a>(
     };
     let now = now.unix_timestamp();
     let verified = if trace.detailed {
-        let (alg, kid) = crate::token::header_summary(&req.id_token).unwrap_or(("?", None));
+        let (alg, kid) = crate::token::header_summary(id_token).unwrap_or(("?", None));
         let mut token = TokenTrace {
             issuer: caller.issuer.clone(),
             alg: alg.to_owned(),
@@ -75,15 +105,13 @@ pub(super) async fn verify<'a>(
         let named = &mut token.named;
         let verified = app
             .verifier
-            .verify_reporting(&req.id_token, &expected, now, &mut |check| {
-                named.push(check)
-            })
+            .verify_reporting(id_token, &expected, now, &mut |check| named.push(check))
             .await;
         token.failure = verified.as_ref().err().map(ToString::to_string);
         trace.token = Some(token);
         verified?
     } else {
-        app.verifier.verify(&req.id_token, &expected, now).await?
+        app.verifier.verify(id_token, &expected, now).await?
     };
     let subject = Subject::from_claims(&verified).map_err(|e| {
         if let Some(token) = &mut trace.token {
@@ -95,7 +123,7 @@ pub(super) async fn verify<'a>(
         subject,
         claims: verified,
     };
-    Ok((caller, user))
+    Ok((caller, user, redeemed.and_then(|r| r.refresh_token)))
 }
 
 /// Reports the admitted user.

@@ -53,6 +53,22 @@ pub enum Issued {
     Console(Box<ConsoleIssued>),
 }
 
+/// What a delegation hands out, and the refresh token an issuer rotated while redeeming
+/// the caller's, which goes back to the caller. `Debug` leaves that token out.
+pub struct Delegated {
+    pub issued: Issued,
+    pub refresh_token: Option<String>,
+}
+
+impl std::fmt::Debug for Delegated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Delegated")
+            .field("issued", &self.issued)
+            .field("refresh_token_rotated", &self.refresh_token.is_some())
+            .finish()
+    }
+}
+
 /// A console sign-in and what the audit record keeps of the credentials behind it.
 #[derive(Debug)]
 pub struct ConsoleIssued {
@@ -89,9 +105,9 @@ pub async fn delegate(
     req: &DelegationRequest,
     deadline: tokio::time::Instant,
     trace: &mut Trace,
-) -> Result<Issued, DelegationError> {
+) -> Result<Delegated, DelegationError> {
     let now = app.clock.now();
-    let (caller, verified) = flow::verify(app, req, now, trace).await?;
+    let (caller, verified, refresh_token) = flow::verify(app, req, now, true, trace).await?;
     // Only a verified caller takes one of the `max_in_flight` places, and keeps it until
     // the flow ends: unauthenticated clients, however many and however slow, cannot.
     let _permit = Arc::clone(&app.in_flight)
@@ -106,21 +122,26 @@ pub async fn delegate(
             .check(&format!("{}\n{}", caller.issuer, verified.subject))
             .await?;
     }
-    match flow::settle(app, req, caller, verified, Purpose::Issue(now), trace).await? {
-        flow::Settled::App(token) => Ok(Issued::App(token)),
+    let issued = match flow::settle(app, req, caller, verified, Purpose::Issue(now), trace).await? {
+        flow::Settled::App(token) => Issued::App(token),
         flow::Settled::Aws(parties, prepared) => {
             let result = flow::send(app, parties, &prepared, now, deadline, trace).await?;
-            if req.api_type != ApiType::AwsConsole {
-                return Ok(Issued::Aws(Box::new(result)));
+            if req.api_type == ApiType::AwsConsole {
+                let login = flow::console(app, parties.target, &prepared, &result, trace).await?;
+                Issued::Console(Box::new(ConsoleIssued {
+                    login,
+                    sts_request_id: result.request_id().to_owned(),
+                    expires_at: result.expiration(),
+                }))
+            } else {
+                Issued::Aws(Box::new(result))
             }
-            let login = flow::console(app, parties.target, &prepared, &result, trace).await?;
-            Ok(Issued::Console(Box::new(ConsoleIssued {
-                login,
-                sts_request_id: result.request_id().to_owned(),
-                expires_at: result.expiration(),
-            })))
         }
-    }
+    };
+    Ok(Delegated {
+        issued,
+        refresh_token,
+    })
 }
 
 /// The same stages as [`delegate`] up to the backend's prepared call, which is neither
@@ -132,7 +153,7 @@ pub async fn dry_run(
     trace: &mut Trace,
 ) -> Result<Prepared, DelegationError> {
     let now = app.clock.now();
-    let (caller, verified) = flow::verify(app, req, now, trace).await?;
+    let (caller, verified, _) = flow::verify(app, req, now, false, trace).await?;
     flow::admitted(caller, &verified, trace);
     flow::settle(app, req, caller, verified, Purpose::Explain, trace)
         .await?

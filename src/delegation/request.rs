@@ -66,18 +66,35 @@ impl ApiType {
     }
 }
 
-/// A `/delegation` request whose parameters are present and well-formed.
-#[derive(Debug)]
+/// A `/delegation` request whose parameters are present and well-formed. `Debug` leaves
+/// out the tokens and the body that carries them.
 pub struct DelegationRequest {
     pub client_id: String,
     pub api_type: ApiType,
     pub target: String,
+    /// Empty when the request sent a `refresh_token` instead.
     pub id_token: String,
+    /// A refresh token to redeem for the id_token.
+    pub refresh_token: Option<String>,
     pub role: Option<String>,
     pub principal: Option<String>,
     /// The whole body as sent, for rules (`context.request.body`).
     pub body: Map<String, Value>,
     pub info: RequestInfo,
+}
+
+impl std::fmt::Debug for DelegationRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DelegationRequest")
+            .field("client_id", &self.client_id)
+            .field("api_type", &self.api_type)
+            .field("target", &self.target)
+            .field("refresh", &self.refresh_token.is_some())
+            .field("role", &self.role)
+            .field("principal", &self.principal)
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
 }
 
 impl DelegationRequest {
@@ -97,19 +114,17 @@ impl DelegationRequest {
                 )));
             }
         }
-        let id_token = match (params.string("id_token")?, params.string("refresh_token")?) {
-            (Some(token), _) => token.to_owned(),
-            (None, Some(_)) => {
-                return Err(DelegationError::InvalidRequest(
-                    "refresh_token is not supported; send the user's id_token".into(),
-                ));
-            }
-            (None, None) => {
-                return Err(DelegationError::InvalidRequest(
-                    "`id_token` is required".into(),
-                ));
-            }
-        };
+        let (id_token, refresh_token) =
+            match (params.string("id_token")?, params.string("refresh_token")?) {
+                (Some(token), _) => (token.to_owned(), None),
+                // Redeemed at the caller's issuer, if the caller allows it (`[clients.refresh]`).
+                (None, Some(refresh)) => (String::new(), Some(refresh.to_owned())),
+                (None, None) => {
+                    return Err(DelegationError::InvalidRequest(
+                        "`id_token` is required".into(),
+                    ));
+                }
+            };
         let api_type = match params.string("api_type")? {
             None | Some("aws") => ApiType::Aws,
             Some("app") => ApiType::App,
@@ -130,6 +145,7 @@ impl DelegationRequest {
             api_type,
             target,
             id_token,
+            refresh_token,
             role,
             principal,
             body: params.0,

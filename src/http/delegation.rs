@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use super::body;
 use crate::app::App;
 use crate::delegation::DelegationError;
-use crate::delegation::{self, DelegationRequest, Issued, RequestInfo, Trace};
+use crate::delegation::{self, Delegated, DelegationRequest, Issued, RequestInfo, Trace};
 use crate::domain::truncate;
 use crate::error::ApiError;
 use crate::ops::DelegationEvent;
@@ -47,9 +47,9 @@ pub async fn handle(
     // What the flow recorded, up to a refusal, a timeout or a panic.
     trace.fill_event(&mut event);
     let result = match result {
-        Ok(issued) => audit_issued(&app, &mut event, &issued, started)
+        Ok(delegated) => audit_issued(&app, &mut event, &delegated.issued, started)
             .await
-            .map(|()| issued),
+            .map(|()| delegated),
         Err(error) => Err(error),
     };
     event.latency = started.elapsed();
@@ -101,17 +101,13 @@ async fn finish(
     server: &Server,
     app: &App,
     mut event: DelegationEvent,
-    result: Result<Issued, ApiError>,
+    result: Result<Delegated, ApiError>,
 ) -> Response {
     match result {
-        Ok(issued) => {
+        Ok(delegated) => {
             log_line(&event, None);
             server.metrics.delegation(&event);
-            let mut response = match issued {
-                Issued::Aws(result) => axum::Json(result).into_response(),
-                Issued::App(token) => axum::Json(token).into_response(),
-                Issued::Console(console) => axum::Json(console.login).into_response(),
-            };
+            let mut response = answer(delegated);
             response
                 .headers_mut()
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -130,6 +126,36 @@ async fn finish(
             server.metrics.delegation(&event);
             error.into_response()
         }
+    }
+}
+
+/// The JSON of what was issued; a refresh token the issuer rotated goes back beside it as
+/// `refresh_token`, as an OAuth client expects from a token response.
+fn answer(delegated: Delegated) -> Response {
+    let Some(refresh_token) = delegated.refresh_token else {
+        return match delegated.issued {
+            Issued::Aws(result) => axum::Json(result).into_response(),
+            Issued::App(token) => axum::Json(token).into_response(),
+            Issued::Console(console) => axum::Json(console.login).into_response(),
+        };
+    };
+    let body = match &delegated.issued {
+        Issued::Aws(result) => serde_json::to_value(result),
+        Issued::App(token) => serde_json::to_value(token),
+        Issued::Console(console) => serde_json::to_value(&console.login),
+    };
+    match body {
+        Ok(serde_json::Value::Object(mut fields)) => {
+            fields.insert(
+                "refresh_token".into(),
+                serde_json::Value::String(refresh_token),
+            );
+            axum::Json(fields).into_response()
+        }
+        _ => ApiError::from(DelegationError::Internal(
+            "the answer could not be written".into(),
+        ))
+        .into_response(),
     }
 }
 
@@ -183,7 +209,7 @@ async fn run(
     body: Body,
     event: &mut DelegationEvent,
     trace: &mut Trace,
-) -> Result<Issued, ApiError> {
+) -> Result<Delegated, ApiError> {
     let params = body::read(headers, body, &app.settings.server).await?;
     let deadline = tokio::time::Instant::now() + app.settings.server.request_timeout;
     let req = DelegationRequest::from_params(params, info)?;

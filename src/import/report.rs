@@ -40,10 +40,13 @@ pub fn report(plan: &Plan, source: &str) -> String {
          - **Auth0's signing key.** Auth0 never hands out the key it signed assertions with,\n  \
            so AWS must trust this server's certificate instead: that is the new IAM SAML\n  \
            provider above. Until the trust policies name it, keep Auth0 running.\n\
-         - **refresh_token delegation.** Auth0 accepted a refresh token in place of the\n  \
-           id_token; this server verifies id_tokens only (a refresh token cannot be checked\n  \
-           without the tenant). Have apps send the user's id_token, refreshing it with Auth0\n  \
-           first when it has expired.\n"
+         - **refresh_token delegation.** Auth0 checked refresh tokens itself. Here a\n  \
+           refresh token is redeemed at the tenant's token endpoint for a fresh id_token:\n  \
+           add `token_endpoint = \"https://{}/oauth/token\"` to `[[issuers]]` and\n  \
+           `[clients.refresh] enabled = true` (with the client's secret, unless it is a\n  \
+           public client) to each application that sends refresh tokens. A rotated refresh\n  \
+           token comes back in the answer's `refresh_token`.\n",
+        plan.domain
     );
     r
 }

@@ -17,6 +17,7 @@ mod header;
 mod jwks;
 mod keys;
 mod parts;
+mod refresh;
 mod rsa;
 mod verify;
 mod warm;
@@ -27,6 +28,7 @@ pub use checks::Check;
 pub use error::TokenError;
 #[cfg(feature = "fuzzing")]
 pub(crate) use header::parse_header;
+pub use refresh::{Redeemed, RefreshError, TokenEndpoints};
 pub use verify::TokenVerifier;
 
 /// The verified claims of an id_token, as the token carried them.
@@ -54,6 +56,8 @@ pub struct VerifierSettings {
     pub issuers: Vec<IssuerConfig>,
     /// Longest token accepted, in bytes; checked before any parsing.
     pub max_token_bytes: usize,
+    /// Issuers whose refresh tokens can be redeemed, and where.
+    pub token_endpoints: TokenEndpoints,
 }
 
 /// Where an issuer's signing keys come from.

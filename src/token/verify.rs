@@ -24,6 +24,9 @@ use super::{Claims, Expected, IssuerConfig, KeySource, TokenError};
 pub struct TokenVerifier {
     pub(super) issuers: HashMap<String, Issuer>,
     max_token_bytes: usize,
+    /// For JWKS fetches and refresh grants.
+    pub(super) http: reqwest::Client,
+    pub(super) token_endpoints: super::refresh::TokenEndpoints,
 }
 
 #[derive(Debug)]
@@ -71,6 +74,8 @@ impl TokenVerifier {
         Self {
             issuers: map,
             max_token_bytes,
+            http,
+            token_endpoints: Default::default(),
         }
     }
 

@@ -63,6 +63,7 @@ async fn a_missing_id_token_is_named() {
     assert!(description.contains("id_token"), "{description}");
 }
 
+/// A client without `[clients.refresh]` (tests/api/refresh.rs has those that have it).
 #[tokio::test]
 async fn a_refresh_token_gets_a_clear_refusal() {
     let app = TestApp::spawn().await;
@@ -71,7 +72,7 @@ async fn a_refresh_token_gets_a_clear_refusal() {
     body["refresh_token"] = json!("some-refresh-token");
     let description = expect(&app, body, 400, "invalid_request").await;
     assert!(
-        description.contains("refresh_token is not supported"),
+        description.contains("does not accept refresh_token; send the user's id_token"),
         "{description}"
     );
 }

@@ -23,6 +23,7 @@ mod metadata;
 mod ops;
 mod own_issuer;
 mod python;
+mod refresh;
 mod reload;
 mod rules;
 #[path = "../support/saml_verify.rs"]

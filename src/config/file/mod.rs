@@ -186,6 +186,8 @@ pub struct IssuerSection {
     pub jwks_min_refresh_seconds: u64,
     #[serde(default = "default_jwks_cache")]
     pub jwks_cache_seconds: u64,
+    #[serde(default)]
+    pub token_endpoint: Option<String>,
 }
 
 fn default_algorithms() -> Vec<String> {
@@ -225,6 +227,19 @@ pub struct ClientSection {
     pub app: Option<AppSection>,
     #[serde(default)]
     pub console: Option<ConsoleSection>,
+    #[serde(default)]
+    pub refresh: Option<RefreshSection>,
+}
+
+/// `[clients.refresh]`: `refresh_token` in place of `id_token`, redeemed at the issuer.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshSection {
+    #[serde(default)]
+    pub enabled: bool,
+    /// The client's secret at the issuer; public clients have none.
+    #[serde(default)]
+    pub client_secret: Option<String>,
 }
 
 /// `[clients.console]`: `api_type=aws_console`, an AWS console sign-in URL.

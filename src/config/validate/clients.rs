@@ -7,7 +7,7 @@ use base64::Engine as _;
 use super::aws::aws;
 use super::{Problems, in_range, origins};
 use crate::config::file::ClientSection;
-use crate::config::settings::{AppSettings, Client};
+use crate::config::settings::{AppSettings, Client, RefreshSettings};
 use crate::domain::Secret;
 
 pub(super) fn client(
@@ -91,9 +91,17 @@ pub(super) fn client(
             "needs [clients.aws]: the console session is made from the target's AWS credentials",
         );
     }
+    let refresh = c
+        .refresh
+        .as_ref()
+        .filter(|r| r.enabled)
+        .map(|r| RefreshSettings {
+            client_secret: r.client_secret.clone().map(Secret::new),
+        });
     Some(Client {
         app,
         console,
+        refresh,
         client_id: c.client_id.clone(),
         name: c.name.clone(),
         issuer,

@@ -64,6 +64,15 @@ pub(super) fn validate(mut raw: FileConfig, base: &Path) -> Result<Settings, Vec
     if raw.issuers.is_empty() {
         p.add("issuers", "at least one [[issuers]] entry is required");
     }
+    let mut token_endpoints = crate::token::TokenEndpoints::new();
+    for (i, s) in raw.issuers.iter().enumerate() {
+        if let Some(url) = &s.token_endpoint {
+            let key = format!("issuers[{i}].token_endpoint");
+            if let Some(url) = p.check(&key, private_url(url, false)) {
+                token_endpoints.insert(s.issuer.clone(), url);
+            }
+        }
+    }
     let issuer_names: Vec<&str> = raw.issuers.iter().map(|i| i.issuer.as_str()).collect();
     for (i, name) in issuer_names.iter().enumerate() {
         if issuer_names[..i].contains(name) {
@@ -97,6 +106,15 @@ pub(super) fn validate(mut raw: FileConfig, base: &Path) -> Result<Settings, Vec
             p.add(
                 &format!("clients[{i}].client_secret"),
                 "is set, but the client's issuer lists no HS256/HS384/HS512 in algorithms",
+            );
+        }
+        if client.refresh.is_some() && !token_endpoints.contains_key(&client.issuer) {
+            p.add(
+                &format!("clients[{i}].refresh"),
+                format!(
+                    "needs a token_endpoint on its issuer `{}` to redeem refresh tokens at",
+                    client.issuer
+                ),
             );
         }
     }
@@ -148,6 +166,7 @@ pub(super) fn validate(mut raw: FileConfig, base: &Path) -> Result<Settings, Vec
             verifier: VerifierSettings {
                 issuers,
                 max_token_bytes: raw.server.max_token_bytes,
+                token_endpoints,
             },
             server,
             saml,
