@@ -68,6 +68,11 @@ async fn token(State(t): State<Tokens>, body: axum::body::Bytes) -> Response {
 }
 
 async fn spawn() -> (TestApp, Tokens) {
+    spawn_with(None).await
+}
+
+/// With `tls` (certificate and key PEM), the server speaks HTTPS, as Auth0's clients expect.
+async fn spawn_with(tls: Option<(&str, &str)>) -> (TestApp, Tokens) {
     let tokens = Tokens::default();
     let router = Router::new()
         .route("/oauth/token", post(token))
@@ -98,7 +103,14 @@ client_secret = "{SECRET}"
 "#,
         issuer.issuer
     );
-    let app = TestApp::spawn_custom(issuer, sts, &extra, None, &[]).await;
+    let app = match tls {
+        None => TestApp::spawn_custom(issuer, sts, &extra, None, &[]).await,
+        Some((cert, key)) => {
+            let extra = format!("{extra}\n[server.tls]\ncert = \"tls.crt\"\nkey = \"tls.key\"\n");
+            let files = [("tls.crt", cert), ("tls.key", key)];
+            TestApp::spawn_full(issuer, sts, "", &extra, None, &files).await
+        }
+    };
     // The base configuration's issuer gets its token endpoint, and the clients refresh
     // tokens, through a reload.
     let config = std::fs::read_to_string(&app.config_path).unwrap();
@@ -218,4 +230,45 @@ async fn a_client_without_refresh_is_told_to_send_an_id_token() {
     )
     .await;
     assert!(text.contains("[clients.refresh]"), "{text}");
+}
+
+/// Auth0's own Node.js client (node-auth0 2.x, tests/support/node) sends a refresh token
+/// through `tokens.getDelegationToken`, as apps did with Auth0.
+#[tokio::test]
+async fn node_auth0_get_delegation_token_works_with_a_refresh_token() {
+    let made = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let (cert, key) = (made.cert.pem(), made.signing_key.serialize_pem());
+    let (app, _) = spawn_with(Some((&cert, &key))).await;
+    let dir = app.config_path.parent().unwrap();
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/node/delegation.js");
+    let domain = app.address.trim_start_matches("https://").to_owned();
+    let ca = dir.join("tls.crt");
+    // The server runs on this test's runtime: wait for node on another thread.
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .arg(&script)
+            .env("DOMAIN", &domain)
+            .env("CLIENT_ID", "public")
+            .env("REFRESH_TOKEN", "rt-public")
+            .env("NODE_EXTRA_CA_CERTS", ca)
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("node is installed (scripts/setup)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let answer: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert!(answer["Credentials"]["AccessKeyId"].is_string(), "{answer}");
+    assert!(
+        answer["refresh_token"]
+            .as_str()
+            .unwrap()
+            .starts_with("rt-rotated-")
+    );
 }
