@@ -69,13 +69,20 @@ impl AuditSink {
             AuditTarget::Stdout => Box::new(StdoutOutput),
             AuditTarget::File(path) => {
                 let mut options = OpenOptions::new();
-                options.append(true).create(true);
+                options.read(true).append(true).create(true);
                 #[cfg(unix)]
                 std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-                let file = options.open(path).map_err(|source| AuditError::Open {
+                let open_error = |source| AuditError::Open {
                     path: path.display().to_string(),
                     source,
-                })?;
+                };
+                let mut file = options.open(path).map_err(open_error)?;
+                if terminate_torn_tail(&mut file).map_err(open_error)? {
+                    tracing::warn!(
+                        path = %path.display(),
+                        "the audit log ended in a partial record (the last process stopped mid-write); it was closed with a newline"
+                    );
+                }
                 Box::new(FileOutput(file))
             }
         };
@@ -115,6 +122,27 @@ impl AuditSink {
             },
         }
     }
+}
+
+/// Ends the file with a newline when it does not already end with one, so that a record
+/// written by a process killed mid-write stays a line of its own (an unparsable one) and
+/// the first record of this process starts a line. Returns whether it had to.
+fn terminate_torn_tail(file: &mut std::fs::File) -> std::io::Result<bool> {
+    use std::io::{Read, Seek, SeekFrom};
+    let len = file.metadata()?.len();
+    if len == 0 {
+        return Ok(false);
+    }
+    let mut last = [0u8; 1];
+    file.seek(SeekFrom::Start(len - 1))?;
+    file.read_exact(&mut last)?;
+    if last[0] == b'\n' {
+        return Ok(false);
+    }
+    // Appends go to the end whatever the position.
+    file.write_all(b"\n")?;
+    file.sync_data()?;
+    Ok(true)
 }
 
 /// Where the writer puts a batch.

@@ -2,6 +2,7 @@
 //! recording front, and independent SAML verifiers.
 
 mod app_token;
+mod audit;
 mod backends;
 mod bad_requests;
 mod bad_tokens;
