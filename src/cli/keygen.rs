@@ -30,7 +30,11 @@ pub(super) fn write_saml_keys(out: &Path, common_name: &str) -> Result<(), Strin
         .map_err(|e| format!("cannot write {}: {e}", cert_path.display()))
 }
 
-pub(super) fn keygen_oidc(out: &Path, force: bool) -> Result<(), String> {
+pub(super) fn keygen_oidc(
+    out: &Path,
+    algorithm: super::OidcAlgorithm,
+    force: bool,
+) -> Result<(), String> {
     let key_path = out.join("oidc.key");
     if !force && key_path.exists() {
         return Err(format!(
@@ -38,10 +42,14 @@ pub(super) fn keygen_oidc(out: &Path, force: bool) -> Result<(), String> {
             key_path.display()
         ));
     }
-    let key = crate::issuer::generate_rsa_key().map_err(|e| e.to_string())?;
+    let (key, what) = match algorithm {
+        super::OidcAlgorithm::Es256 => (crate::issuer::generate_ec_key(), "EC P-256, ES256"),
+        super::OidcAlgorithm::Rs256 => (crate::issuer::generate_rsa_key(), "RSA-2048, RS256"),
+    };
+    let key = key.map_err(|e| e.to_string())?;
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     write_private(&key_path, key.as_bytes())?;
-    println!("wrote {}", key_path.display());
+    println!("wrote {} ({what})", key_path.display());
     Ok(())
 }
 

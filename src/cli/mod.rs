@@ -44,6 +44,15 @@ pub enum KeyKind {
     Oidc,
 }
 
+/// The signing algorithm of a `keygen --kind oidc` key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OidcAlgorithm {
+    /// EC P-256 (ES256): the default; one signature costs a small fraction of RSA's.
+    Es256,
+    /// RSA-2048 (RS256).
+    Rs256,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Start the HTTP server.
@@ -51,8 +60,8 @@ pub enum Command {
     /// Validate the configuration and keys, print a summary; non-zero exit on error.
     CheckConfig,
     /// Write keys into DIR: `--kind saml` (the default) an RSA-2048 SAML signing key and a
-    /// self-signed certificate (saml.key, saml.crt); `--kind oidc` an RSA-2048 key for the
-    /// server's own OIDC issuer (oidc.key).
+    /// self-signed certificate (saml.key, saml.crt); `--kind oidc` a key for the server's
+    /// own OIDC issuer (oidc.key), EC P-256 for ES256 unless `--algorithm rs256`.
     Keygen {
         #[arg(long)]
         out: PathBuf,
@@ -61,6 +70,9 @@ pub enum Command {
         /// Certificate subject common name.
         #[arg(long, default_value = "delegation-server")]
         common_name: String,
+        /// For `--kind oidc`: `es256` (EC P-256, the default) or `rs256` (RSA-2048).
+        #[arg(long, value_enum)]
+        algorithm: Option<OidcAlgorithm>,
         /// Replace existing files.
         #[arg(long)]
         force: bool,
@@ -130,9 +142,16 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             out,
             kind,
             common_name,
+            algorithm,
             force,
             if_missing,
         } => {
+            if kind == KeyKind::Saml && algorithm.is_some() {
+                return Err(
+                    "--algorithm applies to --kind oidc; SAML keys are RSA-2048 (AWS verifies RSA-SHA256)"
+                        .into(),
+                );
+            }
             let files: &[&str] = match kind {
                 KeyKind::Saml => &["saml.key", "saml.crt"],
                 KeyKind::Oidc => &["oidc.key"],
@@ -143,7 +162,9 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             }
             match kind {
                 KeyKind::Saml => keygen::keygen(&out, &common_name, force),
-                KeyKind::Oidc => keygen::keygen_oidc(&out, force),
+                KeyKind::Oidc => {
+                    keygen::keygen_oidc(&out, algorithm.unwrap_or(OidcAlgorithm::Es256), force)
+                }
             }
         }
         Command::Healthcheck { timeout_ms } => {

@@ -141,9 +141,18 @@ impl IssuerKey {
     }
 }
 
-/// A fresh RSA-2048 key as PKCS#8 PEM, for `keygen --kind oidc`.
+/// A fresh RSA-2048 key as PKCS#8 PEM, for `keygen --kind oidc --algorithm rs256`.
 pub fn generate_rsa_key() -> Result<String, IssuerKeyError> {
-    rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256)
+    generate(&rcgen::PKCS_RSA_SHA256)
+}
+
+/// A fresh EC P-256 key as PKCS#8 PEM, for `keygen --kind oidc` (ES256).
+pub fn generate_ec_key() -> Result<String, IssuerKeyError> {
+    generate(&rcgen::PKCS_ECDSA_P256_SHA256)
+}
+
+fn generate(algorithm: &'static rcgen::SignatureAlgorithm) -> Result<String, IssuerKeyError> {
+    rcgen::KeyPair::generate_for(algorithm)
         .map(|k| k.serialize_pem())
         .map_err(|e| IssuerKeyError::Key(format!("generating a key: {e}")))
 }

@@ -19,7 +19,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use keys::IssuerKey;
-pub use keys::{IssuerKeyError, generate_rsa_key};
+pub use keys::{IssuerKeyError, generate_ec_key, generate_rsa_key};
 pub use token::{
     AppTokenClaims, MAX_WEB_IDENTITY_TOKEN_CHARS, SOURCE_IDENTITY_CLAIM, TAGS_CLAIM,
     WEB_IDENTITY_DEFAULT_AUDIENCE, WEB_IDENTITY_TOKEN_SECONDS, WebIdentityClaims, new_jti,
