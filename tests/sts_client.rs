@@ -182,6 +182,7 @@ fn client(endpoint: &str, timeout_ms: u64, retries: u32) -> StsClient {
         connect_timeout: Duration::from_millis(500),
         timeout: Duration::from_millis(timeout_ms),
         retries,
+        ..StsSettings::default()
     };
     StsClient::new(&settings, &Roots::bundled()).unwrap()
 }

@@ -4,6 +4,7 @@
 
 mod connections;
 mod per_address;
+mod warm;
 
 use std::sync::Arc;
 
@@ -40,8 +41,8 @@ impl Listeners {
     }
 }
 
-/// Serves until `shutdown` resolves, then drains in-flight requests. Missing issuer keys
-/// are fetched in the background meanwhile.
+/// Opens connections to STS, then serves until `shutdown` resolves, then drains in-flight
+/// requests. Missing issuer keys are fetched in the background meanwhile.
 pub async fn serve(
     listeners: Listeners,
     server: Arc<Server>,
@@ -49,6 +50,8 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let app = server.app();
     app.verifier.warm_up();
+    // Bounded by `sts.warm_up_ms`; connections wait in the listen backlog meanwhile.
+    warm::open_sts_connections(&app).await;
     let s = &app.settings.server;
     let limits = ConnectionLimits {
         max_header_bytes: s.max_header_bytes,

@@ -26,7 +26,7 @@ const MIN_ATTEMPT: Duration = Duration::from_millis(50);
 /// Calls STS. Cheap to clone: clones share one connection pool.
 #[derive(Debug, Clone)]
 pub struct StsClient {
-    http: Arc<Transport>,
+    pub(super) http: Arc<Transport>,
     observer: Option<Arc<dyn Observer>>,
     /// The configured override, and where it sends requests (worked out once).
     endpoint: Option<(Url, Target)>,

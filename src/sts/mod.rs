@@ -22,6 +22,7 @@ mod credentials;
 mod reply;
 mod retry;
 mod transport;
+mod warm;
 mod wire;
 mod xml;
 
@@ -33,6 +34,7 @@ use crate::domain::{PrincipalArn, Region, RoleArn};
 pub use client::StsClient;
 pub use credentials::Credentials;
 pub use reply::{AssumedRoleUser, Identity, StsResult};
+pub use warm::Opened;
 
 /// Largest STS reply body read; real replies are a few KiB.
 pub const MAX_REPLY_BYTES: usize = 64 * 1024;
@@ -61,16 +63,21 @@ pub struct StsSettings {
     pub timeout: Duration,
     /// Extra attempts after the first, only for throttling, 5xx and transport failures.
     pub retries: u32,
+    /// Longest wait at start for connections to the STS endpoints in use to open before
+    /// the server reports ready; zero opens none ahead.
+    pub warm_up: Duration,
 }
 
 impl Default for StsSettings {
-    /// The regional endpoints, a 2 s connect and 5 s attempt timeout, two retries.
+    /// The regional endpoints, a 2 s connect and 5 s attempt timeout, two retries, and up
+    /// to 2 s at start to open connections.
     fn default() -> Self {
         Self {
             endpoint: None,
             connect_timeout: Duration::from_secs(2),
             timeout: Duration::from_secs(5),
             retries: 2,
+            warm_up: Duration::from_secs(2),
         }
     }
 }

@@ -34,5 +34,6 @@ mod shared_state;
 mod sts_faults;
 mod test_app;
 mod tls;
+mod warm_up;
 mod web_identity;
 mod wire;

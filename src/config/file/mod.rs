@@ -156,6 +156,7 @@ pub struct StsSection {
     pub timeout_ms: u64,
     pub connect_timeout_ms: u64,
     pub retries: u32,
+    pub warm_up_ms: u64,
 }
 
 impl Default for StsSection {
@@ -166,6 +167,7 @@ impl Default for StsSection {
             timeout_ms: 5_000,
             connect_timeout_ms: 2_000,
             retries: 2,
+            warm_up_ms: 2_000,
         }
     }
 }

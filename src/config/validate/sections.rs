@@ -114,11 +114,13 @@ pub(super) fn sts(raw: &FileConfig, p: &mut Problems) -> Option<StsSettings> {
         60_000,
     );
     in_range(p, "sts.retries", u64::from(s.retries), 0, 10);
+    in_range(p, "sts.warm_up_ms", s.warm_up_ms, 0, 30_000);
     Some(StsSettings {
         endpoint,
         timeout: Duration::from_millis(s.timeout_ms),
         connect_timeout: Duration::from_millis(s.connect_timeout_ms),
         retries: s.retries,
+        warm_up: Duration::from_millis(s.warm_up_ms),
     })
 }
 

@@ -74,6 +74,13 @@ impl Transport {
         self
     }
 
+    /// Opens a connection to `target` (DNS, TCP, TLS) and keeps it idle for the next POST.
+    pub async fn open(&self, target: &Target) -> Result<(), TransportError> {
+        let connection = self.connector.connect(&target.origin).await?;
+        self.pool.put(&target.origin, connection);
+        Ok(())
+    }
+
     /// POSTs a form to `target` and reads the reply, keeping at most `limit` bytes of body.
     pub async fn post_form(
         &self,

@@ -477,3 +477,22 @@ async fn ipv6_literals_are_connected_to_and_named_in_the_host_header() {
     let head = &peer.heads()[0];
     assert!(head.contains(&format!("host: [::1]:{port}")), "{head}");
 }
+
+#[tokio::test]
+async fn an_opened_connection_carries_the_first_post_without_another_handshake() {
+    let (roots, peer, port) = tls_peer("<warm/>").await;
+    let to = url(&format!("https://localhost:{port}/"));
+    let t = transport(&roots, no_proxy());
+    t.open(&Target::of(&to).unwrap()).await.unwrap();
+    assert_eq!(peer.accepted.load(Ordering::SeqCst), 1);
+    assert_eq!(t.pool.idle(&origin_of(&to)), 1);
+    assert!(peer.heads().is_empty(), "opening sends nothing");
+
+    let reply = post(&t, &to, "a=b").await.unwrap();
+    assert_eq!(reply.body.unwrap(), b"<warm/>");
+    assert_eq!(
+        peer.accepted.load(Ordering::SeqCst),
+        1,
+        "no second connection"
+    );
+}
