@@ -1,6 +1,7 @@
-//! The deployment files are part of the product: the Kubernetes manifests, both compose
-//! files and the Dockerfile are parsed and checked here, and every configuration they carry
-//! is passed through `check-config` with the key files it names generated.
+//! The deployment files are part of the product: the Kubernetes manifests, the compose
+//! files (the demo, production, and the high-availability pair), HAProxy's configuration
+//! and the Dockerfile are parsed and checked here, and every configuration they carry is
+//! passed through `check-config` with the key files it names generated.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -8,6 +9,8 @@ use std::process::{Command, Output};
 use yaml_rust2::{Yaml, YamlLoader};
 
 mod compose;
+mod compose_ha;
+mod haproxy;
 mod image;
 mod kubernetes;
 
@@ -43,7 +46,8 @@ fn text(out: &Output) -> String {
 }
 
 /// Runs `check-config` on `toml` after moving every container path in `mounts` into a
-/// temporary directory, with SAML keys from `keygen` and a JWKS where the config wants them.
+/// temporary directory, with SAML keys from `keygen`, a JWKS and a state key where the
+/// config wants them.
 fn check_config(toml: &str, mounts: &[&str], env: &[(String, String)]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let mut local = toml.to_owned();
@@ -60,6 +64,7 @@ fn check_config(toml: &str, mounts: &[&str], env: &[(String, String)]) -> String
         match key.trim() {
             "signing_key" => keygen(file.parent().unwrap()),
             "keys_file" => std::fs::write(&file, jwks(dir.path())).unwrap(),
+            "encryption_key_file" => std::fs::write(&file, "ab".repeat(32)).unwrap(),
             _ => {}
         }
     }
@@ -105,6 +110,22 @@ fn toml_value<'a>(toml: &'a str, key: &str) -> &'a str {
         .find_map(|l| l.strip_prefix(&format!("{key} = ")))
         .map(|v| v.trim_matches('"'))
         .unwrap_or_else(|| panic!("no {key}"))
+}
+
+/// The integer at a dotted `path` of a TOML text, read by figment as the server reads it.
+fn toml_int(toml: &str, path: &str) -> i64 {
+    use figment::providers::Format;
+    figment::Figment::from(figment::providers::Toml::string(toml))
+        .extract_inner(path)
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The string at a dotted `path` of a TOML text.
+fn toml_str(toml: &str, path: &str) -> String {
+    use figment::providers::Format;
+    figment::Figment::from(figment::providers::Toml::string(toml))
+        .extract_inner(path)
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 fn parent(path: &str) -> &str {
