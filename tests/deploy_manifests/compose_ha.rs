@@ -1,5 +1,6 @@
-//! The high-availability compose file, deploy/compose.ha.yml: identical replicas behind
-//! HAProxy, sharing one Redis and one state key.
+//! The high-availability compose files, deploy/compose.ha.yml (the demo) and
+//! deploy/compose.ha.production.yml: identical replicas behind HAProxy, sharing one Redis
+//! and one state key; the production one without emulator or development issuer.
 
 use std::collections::BTreeSet;
 
@@ -9,6 +10,7 @@ use crate::haproxy::{Config, SERVER_CONFIGS};
 use crate::{check_config, parent, read, strings, toml_str, yaml};
 
 const DEMO: &str = "deploy/compose.ha.yml";
+const PRODUCTION: &str = "deploy/compose.ha.production.yml";
 const HAPROXY_MOUNT: &str = "./ha/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro";
 
 /// The server replicas: services of the server's image with its default command (`serve`).
@@ -53,7 +55,7 @@ fn redis_host(url: &str) -> &str {
     rest.split([':', '/']).next().unwrap()
 }
 
-/// What a high-availability compose file must hold; returns the parsed file, its replicas and their configuration.
+/// What both files must hold; returns the parsed file, its replicas and their configuration.
 fn check_replicas_behind_haproxy(file: &str) -> (Yaml, Vec<(String, Yaml)>, String) {
     let c = yaml(file);
     let replicas = replicas(&c);
@@ -145,6 +147,79 @@ fn the_ha_demo_runs_replicas_behind_haproxy_on_one_redis_and_check_config_accept
 
     assert!(summary.contains("sts: http://moto:5000/"), "{summary}");
     assert!(summary.contains("client: compose-app"), "{summary}");
+}
+
+#[test]
+fn the_ha_production_file_has_no_emulator_nor_dev_issuer_and_locks_everything_down() {
+    let (c, replicas, toml) = check_replicas_behind_haproxy(PRODUCTION);
+    let text = read(PRODUCTION);
+    for word in [
+        "moto",
+        "demo.py",
+        "dev-issuer",
+        "ALLOW_HTTP_ENDPOINT",
+        "STS__ENDPOINT",
+    ] {
+        assert!(!text.contains(word), "{PRODUCTION} mentions {word}");
+    }
+    for word in ["keys_file", "[sts]", "dev-issuer", "http://"] {
+        assert!(
+            !toml.contains(word),
+            "the production HA config holds {word}"
+        );
+    }
+    for (name, s) in c["services"].as_hash().unwrap() {
+        let name = name.as_str().unwrap();
+        assert_eq!(s["read_only"].as_bool(), Some(true), "{name}");
+        assert_eq!(strings(&s["cap_drop"]), ["ALL"], "{name}");
+        assert!(
+            strings(&s["security_opt"]).contains(&"no-new-privileges:true"),
+            "{name}"
+        );
+        let restart = s["restart"].as_str();
+        assert!(
+            matches!(restart, Some("always" | "unless-stopped")),
+            "{name}"
+        );
+    }
+    // Redis wants a password, read from a secret file, and is reachable only inside.
+    let (_, redis) = services_of(&c, "redis:")[0];
+    assert!(redis["ports"].is_badvalue());
+    assert!(strings(&redis["secrets"]).contains(&"redis_password"));
+    let command = strings(&redis["command"]).join(" ");
+    assert!(
+        command.contains("requirepass $$(cat /run/secrets/redis_password)"),
+        "{command}"
+    );
+    // Every key the configuration names is a secret file.
+    let s = &replicas[0].1;
+    for key in [
+        "saml.signing_key",
+        "saml.signing_cert",
+        "state.encryption_key_file",
+    ] {
+        let path = toml_str(&toml, key);
+        let secrets = s["secrets"].as_vec().unwrap();
+        let entry = secrets.iter().find(|e| e["target"].as_str() == Some(&path));
+        let source = entry.unwrap_or_else(|| panic!("{path} is not a secret"))["source"].as_str();
+        assert!(
+            c["secrets"][source.unwrap()]["file"].as_str().is_some(),
+            "{key}"
+        );
+    }
+    assert!(
+        s["env_file"].as_str().is_some(),
+        "the Redis URL with its password"
+    );
+
+    let mut env = environment(s);
+    env.push((
+        "DELEGATION_STATE__REDIS_URL".into(),
+        "redis://:pw@redis:6379/0".into(),
+    ));
+    let summary = check_config(&toml, &["/run/secrets/delegation"], &env);
+
+    assert!(summary.contains("AWS regional endpoints"), "{summary}");
 }
 
 #[test]

@@ -1,12 +1,15 @@
-//! HAProxy in front of the replicas (deploy/ha/haproxy.cfg, mounted by
-//! deploy/compose.ha.yml): replicas leave the pool when `/readyz` fails, a request
+//! HAProxy in front of the replicas (deploy/ha/haproxy.cfg, mounted by both
+//! high-availability compose files): replicas leave the pool when `/readyz` fails, a request
 //! is retried only when no server answered it, and the timeouts leave the servers' own room.
 
 use crate::{read, toml_int, toml_str};
 
 pub const CFG: &str = "deploy/ha/haproxy.cfg";
-/// The configurations of the servers behind it.
-pub const SERVER_CONFIGS: [&str; 1] = ["deploy/ha/delegation.toml"];
+/// The configurations of the servers behind it: the demo's and production's.
+pub const SERVER_CONFIGS: [&str; 2] = [
+    "deploy/ha/delegation.toml",
+    "deploy/production/delegation-ha.toml",
+];
 
 /// A section of the configuration: its first line (`defaults`, `backend delegation`) and
 /// its directives, each as words, comments left out.
