@@ -13,6 +13,7 @@ mod compose_ha;
 mod haproxy;
 mod image;
 mod kubernetes;
+mod kubernetes_ha;
 
 const BIN: &str = env!("CARGO_BIN_EXE_delegation-server");
 
