@@ -2,7 +2,8 @@
 cryptography and boto3). Not for production: real id_tokens come from your OIDC provider.
 
     demo.py init DIR                   make DIR/dev-issuer.key (once) and DIR/dev-jwks.json
-    demo.py mint DIR                   print an id_token for Jane Doe, valid 10 minutes
+    demo.py mint DIR [SUB]             print an id_token for Jane Doe (or another `sub`),
+                                       valid 10 minutes
     demo.py run DIR SERVER STS         mint a token, POST SERVER/delegation, then call
                                        GetCallerIdentity at STS with the credentials
 
@@ -120,6 +121,8 @@ def main() -> None:
             init(Path(directory))
         case ["mint", directory]:
             print(mint(Path(directory)))
+        case ["mint", directory, sub]:
+            print(mint(Path(directory), sub))
         case ["run", directory, server, sts_endpoint]:
             run(Path(directory), server.rstrip("/"), sts_endpoint)
         case _:
