@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use arc_swap::ArcSwap;
@@ -18,6 +19,8 @@ pub struct Server {
     /// The file reloads read; `None` when the settings did not come from a file.
     config_path: Option<PathBuf>,
     pub started: Instant,
+    /// Set when the shutdown signal arrived: `/readyz` answers 503 from then on.
+    pub stopping: AtomicBool,
     clock: Arc<dyn Clock>,
     /// Failed admin tokens by address, kept across reloads.
     pub admin_guard: crate::ops::admin::AdminGuard,
@@ -55,6 +58,7 @@ impl Server {
             metrics,
             config_path,
             started: Instant::now(),
+            stopping: AtomicBool::new(false),
             clock,
             admin_guard: Default::default(),
         }))

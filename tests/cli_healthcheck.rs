@@ -1,5 +1,6 @@
-//! `healthcheck` (the container image's health probe) and `keygen --if-missing` (the compose
-//! init step), run as the image runs them: the real binary against a real server.
+//! `healthcheck` (the container image's health probe), `keygen --if-missing` (the compose
+//! init step) and the shutdown delay, run as the image runs them: the real binary against a
+//! real server.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -82,8 +83,13 @@ impl Drop for Server {
 }
 
 fn start_server(config: &Path, port: u16) -> Server {
+    start_server_with(config, port, &[])
+}
+
+fn start_server_with(config: &Path, port: u16, env: &[(&str, &str)]) -> Server {
     let child = Command::new(BIN)
         .arg("serve")
+        .envs(env.iter().copied())
         .env("DELEGATION_CONFIG", config)
         .env("DELEGATION_SERVER__LISTEN", format!("127.0.0.1:{port}"))
         // Servers of parallel tests must not share the default management port.
@@ -197,4 +203,51 @@ fn keygen_if_missing_keeps_existing_keys_and_succeeds() {
     assert!(again.status.success(), "{}", text(&again));
     assert_eq!(std::fs::read(out_dir.join("saml.key")).unwrap(), key);
     assert!(text(&again).contains("keeping"), "{}", text(&again));
+}
+
+/// The status of `GET path` on 127.0.0.1:`port`; `None` when nothing answers.
+fn status_of(port: u16, path: &str) -> Option<u16> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).ok()?;
+    reply.split(' ').nth(1)?.parse().ok()
+}
+
+#[test]
+fn after_sigterm_readiness_fails_while_requests_are_still_served_for_the_delay() {
+    let (_dir, config) = offline_config();
+    let port = free_port();
+    let delay = [("DELEGATION_SERVER__SHUTDOWN_DELAY_SECONDS", "2")];
+    let mut server = start_server_with(&config, port, &delay);
+    assert_eq!(status_of(port, "/readyz"), Some(200));
+
+    let pid = server.0.id().to_string();
+    let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(sent.success());
+    let signalled = Instant::now();
+    let deadline = signalled + Duration::from_secs(1);
+    while status_of(port, "/readyz") != Some(503) {
+        assert!(Instant::now() < deadline, "/readyz never said 503");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Still serving: a load balancer's requests in the meantime are answered.
+    assert_eq!(status_of(port, "/healthz"), Some(200));
+
+    let exit = loop {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            signalled.elapsed() < Duration::from_secs(15),
+            "it never stopped"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(exit.success(), "{exit:?}");
+    let stopped_after = signalled.elapsed();
+    assert!(stopped_after >= Duration::from_secs(2), "{stopped_after:?}");
+    assert_eq!(status_of(port, "/healthz"), None);
 }

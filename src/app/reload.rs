@@ -103,6 +103,8 @@ pub fn on_reload(settings: &Settings) -> Vec<(&'static str, OnReload)> {
             metrics: Restart,
             management_listen: Restart,
             readiness_grace: Live,
+            // Read from the running settings when SIGTERM arrives.
+            shutdown_delay: Live,
             tls: Rebuilt,
             pid_file: Restart,
         }

@@ -67,6 +67,9 @@ pub struct ServerSettings {
     /// How long after start `/readyz` waits for every issuer's keys before it reports
     /// ready without them.
     pub readiness_grace: Duration,
+    /// After SIGTERM, how long `/readyz` answers 503 while requests are still served,
+    /// before the listener closes and in-flight requests drain.
+    pub shutdown_delay: Duration,
     /// Serve HTTPS with this certificate chain and key; `None`: plain HTTP.
     pub tls: Option<crate::tls::TlsSettings>,
     /// Where `serve` writes its process ID (for `delegation-server reload`).

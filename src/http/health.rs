@@ -15,8 +15,9 @@ pub async fn healthz() -> impl IntoResponse {
 
 /// Ready when every issuer's keys are at hand (or `server.readiness_grace_seconds` has
 /// passed since start, so one issuer that stays down does not take every replica out of
-/// service) and no rule worker is stuck: a stuck one keeps a thread busy that nothing
-/// can stop, so a restart is what makes the process whole again. Nothing is fetched here;
+/// service), the server is not stopping (`server.shutdown_delay_seconds`), and no rule
+/// worker is stuck: a stuck one keeps a thread busy that nothing can stop, so a restart
+/// is what makes the process whole again. Nothing is fetched here;
 /// missing keys are being fetched in the background. The JSON says what is missing.
 pub async fn readyz(State(server): State<Arc<Server>>) -> Response {
     let app = server.app();
@@ -34,14 +35,16 @@ pub async fn readyz(State(server): State<Arc<Server>>) -> Response {
         issuers.insert(issuer, Value::String(text));
     }
     let in_grace = server.started.elapsed() < app.settings.server.readiness_grace;
-    let ready = stuck == 0 && (missing == 0 || !in_grace);
-    if !ready {
+    let stopping = server.stopping.load(std::sync::atomic::Ordering::Acquire);
+    let ready = stuck == 0 && (missing == 0 || !in_grace) && !stopping;
+    if !ready && !stopping {
         tracing::warn!(stuck, issuers_without_keys = missing, "not ready");
     }
     let body = json!({
         "ready": ready,
         "issuers": issuers,
         "stuck_rule_workers": stuck,
+        "stopping": stopping,
     });
     let status = if ready {
         StatusCode::OK

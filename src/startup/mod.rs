@@ -41,8 +41,9 @@ impl Listeners {
     }
 }
 
-/// Opens connections to STS, then serves until `shutdown` resolves, then drains in-flight
-/// requests. Missing issuer keys are fetched in the background meanwhile.
+/// Opens connections to STS, then serves until `shutdown` resolves and
+/// `server.shutdown_delay_seconds` more (with `/readyz` answering 503), then drains
+/// in-flight requests. Missing issuer keys are fetched in the background meanwhile.
 pub async fn serve(
     listeners: Listeners,
     server: Arc<Server>,
@@ -79,6 +80,21 @@ pub async fn serve(
         ))
     });
     let router = http::router(Arc::clone(&server));
+    let stopping = Arc::clone(&server);
+    let shutdown = async move {
+        shutdown.await;
+        stopping
+            .stopping
+            .store(true, std::sync::atomic::Ordering::Release);
+        let delay = stopping.app().settings.server.shutdown_delay;
+        if !delay.is_zero() {
+            tracing::info!(
+                seconds = delay.as_secs(),
+                "not ready from now on; serving until the shutdown delay ends"
+            );
+            tokio::time::sleep(delay).await;
+        }
+    };
     connections::accept_loop(listeners.main, router, limits, tls, shutdown).await;
     let _ = stop.send(true);
     if let Some(task) = management {

@@ -26,6 +26,7 @@ pub struct ServerSection {
     /// The old name of `management_listen`.
     pub metrics_listen: Option<String>,
     pub readiness_grace_seconds: u64,
+    pub shutdown_delay_seconds: u64,
     pub tls: Option<TlsSection>,
     pub pid_file: Option<PathBuf>,
 }
@@ -58,6 +59,7 @@ impl Default for ServerSection {
             management_listen: None,
             metrics_listen: None,
             readiness_grace_seconds: 60,
+            shutdown_delay_seconds: 0,
             tls: None,
             pid_file: None,
         }

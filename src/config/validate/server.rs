@@ -99,6 +99,13 @@ pub(super) fn server(raw: &FileConfig, base: &Path, p: &mut Problems) -> Option<
     );
     in_range(
         p,
+        "server.shutdown_delay_seconds",
+        s.shutdown_delay_seconds,
+        0,
+        300,
+    );
+    in_range(
+        p,
         "server.max_connections_per_address",
         s.max_connections_per_address as u64,
         0,
@@ -155,5 +162,6 @@ pub(super) fn server(raw: &FileConfig, base: &Path, p: &mut Problems) -> Option<
         metrics: s.metrics,
         management_listen: management_listen?,
         readiness_grace: Duration::from_secs(s.readiness_grace_seconds),
+        shutdown_delay: Duration::from_secs(s.shutdown_delay_seconds),
     })
 }
