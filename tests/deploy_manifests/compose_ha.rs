@@ -14,7 +14,7 @@ const PRODUCTION: &str = "deploy/compose.ha.production.yml";
 const HAPROXY_MOUNT: &str = "./ha/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro";
 
 /// The server replicas: services of the server's image with its default command (`serve`).
-fn replicas(c: &Yaml) -> Vec<(String, Yaml)> {
+pub(crate) fn replicas(c: &Yaml) -> Vec<(String, Yaml)> {
     let services = c["services"].as_hash().unwrap();
     let server = |s: &Yaml| {
         s["image"]
@@ -36,7 +36,7 @@ fn services_of<'a>(c: &'a Yaml, image: &str) -> Vec<(&'a str, &'a Yaml)> {
 }
 
 /// The configuration file a replica mounts (its path in the repository) and its text.
-fn mounted_config(service: &Yaml) -> (String, String) {
+pub(crate) fn mounted_config(service: &Yaml) -> (String, String) {
     let volumes = strings(&service["volumes"]);
     let target = ":/etc/delegation/delegation.toml:ro";
     let source = volumes.iter().find_map(|v| v.strip_suffix(target));

@@ -127,7 +127,7 @@ pub fn duration_ms(text: &str) -> u64 {
 }
 
 /// The value after `key` in a server's settings (`inter 2s`), the last one winning.
-fn server_value<'a>(settings: &'a [String], key: &str) -> Option<&'a str> {
+pub(crate) fn server_value<'a>(settings: &'a [String], key: &str) -> Option<&'a str> {
     let at = settings.iter().rposition(|w| w == key)?;
     settings.get(at + 1).map(String::as_str)
 }

@@ -109,8 +109,9 @@ fn shutdown_and_rollout_timing_agree_with_the_servers_configuration() {
     );
     let sleep = int(&pre_stop["sleep"]["seconds"], "preStop sleep");
     assert!(sleep >= 5, "preStop sleep {sleep} s");
-    // After SIGTERM the server stops accepting and finishes its requests, which the three
-    // timeouts bound; the kill must come after that.
+    // After SIGTERM the server serves on for its shutdown delay, then stops accepting and
+    // finishes its requests, which the three timeouts bound; the kill must come after that.
+    let delay_ms = ms("shutdown_delay_seconds") * 1000;
     let drain_ms =
         ms("header_read_timeout_ms") + ms("body_read_timeout_ms") + ms("request_timeout_ms");
     let grace = int(
@@ -118,8 +119,8 @@ fn shutdown_and_rollout_timing_agree_with_the_servers_configuration() {
         "terminationGracePeriodSeconds",
     );
     assert!(
-        grace * 1000 > sleep * 1000 + drain_ms,
-        "grace {grace} s, preStop {sleep} s, drain {drain_ms} ms"
+        grace * 1000 > sleep * 1000 + delay_ms + drain_ms,
+        "grace {grace} s, preStop {sleep} s, delay {delay_ms} ms, drain {drain_ms} ms"
     );
 
     // A new pod whose issuers' keys cannot be fetched turns ready once the readiness grace

@@ -14,6 +14,7 @@ mod haproxy;
 mod image;
 mod kubernetes;
 mod kubernetes_ha;
+mod shutdown;
 
 const BIN: &str = env!("CARGO_BIN_EXE_delegation-server");
 
