@@ -106,8 +106,9 @@ class Run:
 
     def kill(self, replica):
         self.log(f"kill -9 {replica.name}")
-        start = time.time()
         replica.kill9()
+        # The moment it was gone: a request in flight then is lost with it.
+        start = time.time()
         time.sleep(2)
         replica.start()
         self.fault("kill", start, replica=replica.name)
@@ -200,6 +201,7 @@ class Run:
         for r in results:
             statuses[r["status"]] = statuses.get(r["status"], 0) + 1
         return {"requests": len(results), "statuses": statuses,
+                "resent_by_haproxy": self.haproxy.resent(),
                 "seconds": round(time.time() - self.origin, 1),
                 "faults": [{k: (round(v - self.origin, 2) if k in ("start", "end") else v)
                             for k, v in f.items()} for f in self.faults],

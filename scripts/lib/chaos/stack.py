@@ -4,6 +4,7 @@ in front of them. Each can be stopped, killed, restarted or reloaded while the l
 """
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -101,6 +102,11 @@ class Sts:
         import json
         url = self.url + "/_calls" + (f"?sub={urllib.parse.quote(sub)}" if sub else "")
         return json.loads(get(url)[1])["calls"]
+
+    def resent(self):
+        """Requests HAProxy sent again to another replica (`+N` retries in its log)."""
+        with open(self.log_path) as f:
+            return sum(1 for line in f if RESENT.search(line))
 
     def stop(self):
         self.proc.terminate()
@@ -200,10 +206,12 @@ defaults
   timeout connect 1s
   timeout client 30s
   timeout server 15s
+  # As deploy/ha/haproxy.cfg: only what the servers never received or never answered is
+  # retried, on another replica, and only a request buffered whole can be sent again.
   retries 2
-  # Only what the servers never received or never answered: see docs/deployment.md.
   retry-on conn-failure empty-response
-  option redispatch
+  option redispatch 1
+  option http-buffer-request
 frontend delegation
   bind 127.0.0.1:{port}
   default_backend replicas
@@ -216,6 +224,10 @@ backend replicas
 """
 
 
+# An HTTP log line's connection counts, whose last is the retries: `+1` when redispatched.
+RESENT = re.compile(r" \d+/\d+/\d+/\d+/\+\d+ ")
+
+
 class HaProxy:
     def __init__(self, work, replicas):
         self.port = free_port()
@@ -224,7 +236,8 @@ class HaProxy:
         with open(self.config_path, "w") as f:
             f.write(HAPROXY.format(port=self.port, servers=servers))
         subprocess.run(["haproxy", "-c", "-q", "-f", self.config_path], check=True)
-        log = open(os.path.join(work, "haproxy.log"), "a")
+        self.log_path = os.path.join(work, "haproxy.log")
+        log = open(self.log_path, "a")
         self.proc = subprocess.Popen(["haproxy", "-db", "-f", self.config_path],
                                      stdout=log, stderr=log)
         self.url = f"http://127.0.0.1:{self.port}"
