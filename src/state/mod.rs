@@ -11,6 +11,7 @@
 
 mod rate;
 mod seal;
+mod sentinel_url;
 mod store;
 
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 pub use seal::{SealError, Sealer};
+pub use sentinel_url::{SENTINEL_PORT, SentinelUrl, SentinelUrlError};
 pub use store::StoreLock;
 
 use crate::domain::Secret;
@@ -40,11 +42,15 @@ pub struct StateSettings {
     pub url: Secret<String>,
     /// The URL without its password, for logs.
     pub display_url: String,
+    /// Set when `url` is a `redis+sentinel://` or `rediss+sentinel://` URL: the sentinels
+    /// are asked for the primary.
+    pub sentinel: Option<SentinelUrl>,
     /// The state key (`encryption_key_file`): cache entries are sealed with it, and the
     /// names of Redis keys derived from users are HMACs under a key derived from it.
     /// Validation requires it with `redis_url`.
     pub encryption_key: Option<Secret<[u8; 32]>>,
-    /// PEM certificates that alone are trusted for `rediss://`; `None`: the system's store.
+    /// PEM certificates that alone are trusted for `rediss://` and `rediss+sentinel://`
+    /// (sentinels and data nodes); `None`: the system's store.
     pub ca_pem: Option<Vec<u8>>,
     pub on_error: OnError,
     /// Put before every key, so one Redis can serve several deployments.
