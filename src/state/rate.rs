@@ -63,17 +63,14 @@ impl SharedState {
         let digest = digest::digest(&digest::SHA256, user.as_bytes());
         let key = self.key("rate", digest.as_ref());
         let interval_us = 60_000_000 / u64::from(per_minute.max(1));
-        let mut conn = self.conn.clone();
+        let (gcra, key) = (&self.scripts.gcra, &key);
         let wait_us: u64 = self
-            .run("rate_limit", async {
-                Ok(self
-                    .scripts
-                    .gcra
-                    .key(&key)
+            .run("rate_limit", |mut conn| async move {
+                gcra.key(key)
                     .arg(interval_us)
                     .arg(burst.max(1))
                     .invoke_async(&mut conn)
-                    .await?)
+                    .await
             })
             .await?;
         Ok(match wait_us {

@@ -15,9 +15,11 @@ impl SharedState {
     /// key, or altered) counts as none; the next fetch overwrites it.
     pub async fn cache_get(&self, digest: &[u8; 32]) -> Result<Option<StsResult>, StateError> {
         let key = self.key("cred", digest);
-        let mut conn = self.conn.clone();
         let sealed: Option<Vec<u8>> = self
-            .run("cache_get", async { Ok(conn.get(&key).await?) })
+            .run("cache_get", |mut conn| {
+                let key = &key;
+                async move { conn.get(key).await }
+            })
             .await?;
         let Some(sealed) = sealed else {
             return Ok(None);
@@ -49,17 +51,18 @@ impl SharedState {
             .sealer()?
             .seal(key.as_bytes(), &plain)
             .map_err(|e| StateError::Entry(e.to_string()))?;
-        let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
-        let mut conn = self.conn.clone();
-        self.run("cache_put", async {
-            let () = redis::cmd("SET")
-                .arg(&key)
-                .arg(sealed)
-                .arg("PX")
-                .arg(ms)
-                .query_async(&mut conn)
-                .await?;
-            Ok(())
+        let ms = millis(ttl);
+        self.run("cache_put", |mut conn| {
+            let key = &key;
+            async move {
+                redis::cmd("SET")
+                    .arg(key)
+                    .arg(sealed)
+                    .arg("PX")
+                    .arg(ms)
+                    .query_async(&mut conn)
+                    .await
+            }
         })
         .await
     }
@@ -77,18 +80,20 @@ impl SharedState {
             .fill(&mut token)
             .map_err(|_| StateError::Entry("no random lock token available".into()))?;
         let token: String = token.iter().map(|b| format!("{b:02x}")).collect();
-        let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
-        let mut conn = self.conn.clone();
+        let ms = millis(ttl);
         let taken: Option<String> = self
-            .run("lock", async {
-                Ok(redis::cmd("SET")
-                    .arg(&key)
-                    .arg(&token)
-                    .arg("NX")
-                    .arg("PX")
-                    .arg(ms)
-                    .query_async(&mut conn)
-                    .await?)
+            .run("lock", |mut conn| {
+                let (key, token) = (&key, &token);
+                async move {
+                    redis::cmd("SET")
+                        .arg(key)
+                        .arg(token)
+                        .arg("NX")
+                        .arg("PX")
+                        .arg(ms)
+                        .query_async(&mut conn)
+                        .await
+                }
             })
             .await?;
         Ok(taken.map(|_| StoreLock {
@@ -99,17 +104,11 @@ impl SharedState {
     }
 
     async fn unlock(&self, key: &str, token: &str) {
-        let mut conn = self.conn.clone();
+        let release = &self.scripts.release;
         // A lock left behind expires by itself; the failure is counted.
         let _ = self
-            .run("unlock", async {
-                let _: i64 = self
-                    .scripts
-                    .release
-                    .key(key)
-                    .arg(token)
-                    .invoke_async(&mut conn)
-                    .await?;
+            .run("unlock", |mut conn| async move {
+                let _: i64 = release.key(key).arg(token).invoke_async(&mut conn).await?;
                 Ok(())
             })
             .await;
@@ -120,6 +119,10 @@ impl SharedState {
             .as_ref()
             .ok_or_else(|| StateError::Entry("no [state] encryption_key_file".into()))
     }
+}
+
+fn millis(ttl: Duration) -> u64 {
+    u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
 /// A held fetch lock. Released by [`StoreLock::release`]; dropped unreleased (the request
