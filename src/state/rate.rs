@@ -37,9 +37,17 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 ";
 
+/// Sets KEYS[1]'s TTL to ARGV[2] ms only if it still holds ARGV[1]: only the holder keeps
+/// a lock alive.
+const RENEW: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+";
+
 pub(super) struct Scripts {
     pub gcra: Script,
     pub release: Script,
+    pub renew: Script,
 }
 
 impl Scripts {
@@ -47,6 +55,7 @@ impl Scripts {
         Self {
             gcra: Script::new(GCRA),
             release: Script::new(RELEASE),
+            renew: Script::new(RENEW),
         }
     }
 }

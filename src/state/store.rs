@@ -1,5 +1,10 @@
 //! Credential cache entries in Redis: sealed values under `cred:<digest>`, and the short
 //! `lock:<digest>` that lets one replica fetch while the others wait.
+//!
+//! A lock is a lease: it lasts a few seconds and its holder renews it while it fetches. So
+//! a lock whose holder is gone (the replica stopped, or the lock was copied to a new
+//! primary after a failover and its holder has finished) is gone soon, rather than keeping
+//! the others waiting for as long as a fetch could take.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -67,8 +72,9 @@ impl SharedState {
         .await
     }
 
-    /// Takes the fetch lock for `digest` for at most `ttl`; `None` when another replica
-    /// holds it.
+    /// Takes the fetch lock for `digest`; `None` when another replica holds it. The lock
+    /// expires `ttl` after it was last renewed, and is renewed every third of `ttl` until
+    /// it is released (or dropped).
     pub async fn lock(
         self: &Arc<Self>,
         digest: &[u8; 32],
@@ -96,11 +102,38 @@ impl SharedState {
                 }
             })
             .await?;
-        Ok(taken.map(|_| StoreLock {
+        if taken.is_none() {
+            return Ok(None);
+        }
+        let renewal = tokio::spawn(renew_while_held(
+            Arc::clone(self),
+            key.clone(),
+            token.clone(),
+            ttl,
+        ));
+        Ok(Some(StoreLock {
             state: Arc::clone(self),
             key,
             token: Some(token),
+            renewal,
         }))
+    }
+
+    /// Extends the lock under `key` to `ttl` from now if it still holds `token`; `false`
+    /// when it does not (it expired, or was taken anew).
+    async fn renew(&self, key: &str, token: &str, ttl: Duration) -> Result<bool, StateError> {
+        let renew = &self.scripts.renew;
+        let renewed: i64 = self
+            .run("lock", |mut conn| async move {
+                renew
+                    .key(key)
+                    .arg(token)
+                    .arg(millis(ttl))
+                    .invoke_async(&mut conn)
+                    .await
+            })
+            .await?;
+        Ok(renewed == 1)
     }
 
     async fn unlock(&self, key: &str, token: &str) {
@@ -125,17 +158,31 @@ fn millis(ttl: Duration) -> u64 {
     u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
+/// Renews the lock every third of `ttl` until it is released, or found lost (then there is
+/// nothing left to keep). A renewal that fails is counted and tried again at the next turn.
+async fn renew_while_held(state: Arc<SharedState>, key: String, token: String, ttl: Duration) {
+    let every = (ttl / 3).max(Duration::from_millis(10));
+    loop {
+        tokio::time::sleep(every).await;
+        if let Ok(false) = state.renew(&key, &token, ttl).await {
+            return;
+        }
+    }
+}
+
 /// A held fetch lock. Released by [`StoreLock::release`]; dropped unreleased (the request
 /// was cancelled), it is released in the background, so waiting replicas need not wait
-/// for it to expire.
+/// for it to expire. Either way its renewal stops.
 pub struct StoreLock {
     state: Arc<SharedState>,
     key: String,
     token: Option<String>,
+    renewal: tokio::task::JoinHandle<()>,
 }
 
 impl StoreLock {
     pub async fn release(mut self) {
+        self.renewal.abort();
         if let Some(token) = self.token.take() {
             self.state.unlock(&self.key, &token).await;
         }
@@ -144,6 +191,7 @@ impl StoreLock {
 
 impl Drop for StoreLock {
     fn drop(&mut self) {
+        self.renewal.abort();
         if let Some(token) = self.token.take() {
             let state = Arc::clone(&self.state);
             let key = std::mem::take(&mut self.key);
