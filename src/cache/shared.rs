@@ -1,6 +1,10 @@
 //! The shared tier: on an in-process miss, the entry another replica put in Redis, or —
 //! when there is none — one replica fetches under a short lock while the others poll for
 //! its result. When Redis fails, the request fetches for itself (the failure is counted).
+//!
+//! The lock is a lease its holder renews while it fetches: a lock nobody renews (its
+//! holder stopped, or it was copied to a new primary in a failover after its holder gave
+//! up on Redis) lapses within [`LOCK_LEASE`], and the next replica takes it and fetches.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -12,8 +16,11 @@ use super::{CacheKey, FetchError, Lookup};
 use crate::state::SharedState;
 use crate::sts::StsResult;
 
-/// How long a fetch lock holds: longer than any STS call with its retries.
-const LOCK_TTL: Duration = Duration::from_secs(15);
+/// How long a fetch lock holds without being renewed.
+const LOCK_LEASE: Duration = Duration::from_secs(3);
+/// The longest a replica waits for another's fetch: longer than any STS call with its
+/// retries, so only a holder that keeps renewing and never finishes reaches it.
+const WAIT_AT_MOST: Duration = Duration::from_secs(15);
 /// How often a replica that waits for another's fetch looks for its result.
 const POLL: Duration = Duration::from_millis(25);
 
@@ -36,7 +43,7 @@ where
             Ok(_) => {}
             Err(_) => return (fetch().await, Lookup::Miss),
         }
-        match store.lock(key, LOCK_TTL).await {
+        match store.lock(key, LOCK_LEASE).await {
             Err(_) => return (fetch().await, Lookup::Miss),
             Ok(Some(lock)) => {
                 // The entry may have landed between the look and the lock.
@@ -57,7 +64,7 @@ where
                 lock.release().await;
                 return (outcome, Lookup::Miss);
             }
-            Ok(None) if started.elapsed() >= LOCK_TTL => return (fetch().await, Lookup::Miss),
+            Ok(None) if started.elapsed() >= WAIT_AT_MOST => return (fetch().await, Lookup::Miss),
             Ok(None) => tokio::time::sleep(POLL).await,
         }
     }

@@ -70,3 +70,10 @@ fn new_sections_and_keys_are_made() {
     let out = applied(&[("DELEGATION_STATE__REDIS_URL", "redis://r:6379/0")]).unwrap();
     assert_eq!(out["state"]["redis_url"], "redis://r:6379/0");
 }
+
+#[test]
+fn a_sentinel_url_with_several_hosts_stays_one_string() {
+    let url = "redis+sentinel://:pw@s1:26379,s2:26380/mymaster/1";
+    let out = applied(&[("DELEGATION_STATE__REDIS_URL", url)]).unwrap();
+    assert_eq!(out["state"]["redis_url"], url);
+}

@@ -6,20 +6,25 @@
 //! - Cache entries are sealed with AES-256-GCM ([`seal`]) under the cache key's digest,
 //!   expire with Redis's own TTL, and a short lock lets one replica fetch while the others
 //!   wait ([`store`]).
+//! - Redis is one server, or the primary behind Redis Sentinel, which is followed through
+//!   failovers ([`link`], [`primary`], [`sentinel_url`]).
 //! - Each operation is bounded by `timeout`. When Redis fails, the failure is counted and
-//!   logged once (and its recovery once); the connection manager reconnects by itself.
+//!   logged once (and its recovery once); the connection comes back by itself.
 
+mod link;
+mod primary;
 mod rate;
 mod seal;
+mod sentinel_url;
 mod store;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-
+use link::{Conn, Link};
 pub use seal::{SealError, Sealer};
+pub use sentinel_url::{SENTINEL_PORT, SentinelUrl, SentinelUrlError};
 pub use store::StoreLock;
 
 use crate::domain::Secret;
@@ -40,11 +45,15 @@ pub struct StateSettings {
     pub url: Secret<String>,
     /// The URL without its password, for logs.
     pub display_url: String,
+    /// Set when `url` is a `redis+sentinel://` or `rediss+sentinel://` URL: the sentinels
+    /// are asked for the primary.
+    pub sentinel: Option<SentinelUrl>,
     /// The state key (`encryption_key_file`): cache entries are sealed with it, and the
     /// names of Redis keys derived from users are HMACs under a key derived from it.
     /// Validation requires it with `redis_url`.
     pub encryption_key: Option<Secret<[u8; 32]>>,
-    /// PEM certificates that alone are trusted for `rediss://`; `None`: the system's store.
+    /// PEM certificates that alone are trusted for `rediss://` and `rediss+sentinel://`
+    /// (sentinels and data nodes); `None`: the system's store.
     pub ca_pem: Option<Vec<u8>>,
     pub on_error: OnError,
     /// Put before every key, so one Redis can serve several deployments.
@@ -73,7 +82,7 @@ pub enum StateError {
 }
 
 pub struct SharedState {
-    conn: ConnectionManager,
+    link: Link,
     settings: StateSettings,
     /// Makes the names of keys that come from users (see `key`).
     names: aws_lc_rs::hmac::Key,
@@ -103,23 +112,7 @@ impl SharedState {
     /// Connects lazily: a Redis that is down at start is retried at each request, like one
     /// that goes down later. Must run inside the Tokio runtime.
     pub fn new(settings: StateSettings) -> Result<Self, StateError> {
-        let url = settings.url.expose().as_str();
-        let client = match &settings.ca_pem {
-            Some(pem) => redis::Client::build_with_tls(
-                url,
-                redis::TlsCertificates {
-                    client_tls: None,
-                    root_cert: Some(pem.clone()),
-                },
-            )?,
-            None => redis::Client::open(url)?,
-        };
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(settings.timeout))
-            .set_response_timeout(Some(settings.timeout))
-            .set_number_of_retries(1)
-            .set_max_delay(Duration::from_millis(500));
-        let conn = ConnectionManager::new_lazy_with_config(client, config)?;
+        let link = Link::new(&settings)?;
         let Some(key) = &settings.encryption_key else {
             return Err(StateError::Entry(
                 "no [state] encryption_key_file: Redis key names are derived with it".into(),
@@ -128,7 +121,7 @@ impl SharedState {
         let sealer = Some(Sealer::new(key.expose()).map_err(|e| StateError::Entry(e.to_string()))?);
         let names = key_names(key.expose());
         Ok(Self {
-            conn,
+            link,
             settings,
             names,
             sealer,
@@ -168,15 +161,26 @@ impl SharedState {
         key
     }
 
-    /// Runs one operation with the timeout, and records whether Redis answered.
-    async fn run<T, F>(&self, operation: &'static str, op: F) -> Result<T, StateError>
+    /// Runs one operation on a connection, within the timeout (finding the primary
+    /// included), and records whether Redis answered.
+    async fn run<T, F, Fut>(&self, operation: &'static str, op: F) -> Result<T, StateError>
     where
-        F: std::future::Future<Output = Result<T, StateError>>,
+        F: FnOnce(Conn) -> Fut,
+        Fut: std::future::Future<Output = redis::RedisResult<T>>,
     {
-        let result = match tokio::time::timeout(self.settings.timeout, op).await {
+        let mut used = None;
+        let attempt = async {
+            let (conn, on) = self.link.connection().await?;
+            used = Some(on);
+            Ok(op(conn).await?)
+        };
+        let result = match tokio::time::timeout(self.settings.timeout, attempt).await {
             Ok(result) => result,
             Err(_) => Err(StateError::Timeout(self.settings.timeout)),
         };
+        if let (Err(error), Some(used)) = (&result, used) {
+            self.link.failed(used, error);
+        }
         match &result {
             Err(StateError::Redis(_) | StateError::Timeout(_)) => {
                 if let Some(o) = &self.observer {

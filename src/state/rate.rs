@@ -37,9 +37,17 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 ";
 
+/// Sets KEYS[1]'s TTL to ARGV[2] ms only if it still holds ARGV[1]: only the holder keeps
+/// a lock alive.
+const RENEW: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+";
+
 pub(super) struct Scripts {
     pub gcra: Script,
     pub release: Script,
+    pub renew: Script,
 }
 
 impl Scripts {
@@ -47,6 +55,7 @@ impl Scripts {
         Self {
             gcra: Script::new(GCRA),
             release: Script::new(RELEASE),
+            renew: Script::new(RENEW),
         }
     }
 }
@@ -63,17 +72,14 @@ impl SharedState {
         let digest = digest::digest(&digest::SHA256, user.as_bytes());
         let key = self.key("rate", digest.as_ref());
         let interval_us = 60_000_000 / u64::from(per_minute.max(1));
-        let mut conn = self.conn.clone();
+        let (gcra, key) = (&self.scripts.gcra, &key);
         let wait_us: u64 = self
-            .run("rate_limit", async {
-                Ok(self
-                    .scripts
-                    .gcra
-                    .key(&key)
+            .run("rate_limit", |mut conn| async move {
+                gcra.key(key)
                     .arg(interval_us)
                     .arg(burst.max(1))
                     .invoke_async(&mut conn)
-                    .await?)
+                    .await
             })
             .await?;
         Ok(match wait_us {

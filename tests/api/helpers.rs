@@ -182,6 +182,8 @@ pub enum StsMode {
     Reply(u16, String),
     /// Never answer.
     Hang,
+    /// Wait this long, then forward to moto.
+    Delay(std::time::Duration),
 }
 
 #[derive(Default)]
@@ -273,8 +275,11 @@ async fn sts_front(
     let form: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
     s.log.lock().unwrap().forms.push(form);
     let mode = s.mode.lock().unwrap().clone();
+    if let StsMode::Delay(pause) = mode {
+        tokio::time::sleep(pause).await;
+    }
     match mode {
-        StsMode::Forward => {
+        StsMode::Forward | StsMode::Delay(_) => {
             let reply = s
                 .http
                 .post(&s.moto)

@@ -1,5 +1,5 @@
-//! `[state]`: the Redis URL (its password never appears in a message), the sealing key
-//! for cache entries, and what to do when Redis is down.
+//! `[state]`: the Redis URL, one server or Redis Sentinel (its password never appears in a
+//! message), the sealing key for cache entries, and what to do when Redis is down.
 
 use std::path::Path;
 use std::time::Duration;
@@ -10,7 +10,7 @@ use url::Url;
 use super::{Problems, in_range, read};
 use crate::config::file::FileConfig;
 use crate::domain::Secret;
-use crate::state::{OnError, StateSettings};
+use crate::state::{OnError, SentinelUrl, StateSettings};
 
 const KEY_HINT: &str = "must hold a 256-bit key: 64 hex digits or 44 base64 characters \
                         (make one with `openssl rand -hex 32`)";
@@ -49,10 +49,19 @@ pub(super) fn state(raw: &FileConfig, base: &Path, p: &mut Problems) -> Option<S
         }
         return None;
     };
-    let display_url = p.check("state.redis_url", redis_url(url))?;
+    let (display_url, sentinel) = if SentinelUrl::is_sentinel(url) {
+        let sentinel = p.check("state.redis_url", SentinelUrl::parse(url))?;
+        (sentinel.display(), Some(sentinel))
+    } else {
+        (p.check("state.redis_url", redis_url(url))?, None)
+    };
+    let tls = url.starts_with("rediss://") || url.starts_with("rediss+sentinel://");
     let ca_pem = match &s.ca_file {
-        Some(_) if !url.starts_with("rediss://") => {
-            p.add("state.ca_file", "applies to rediss:// (TLS) URLs only");
+        Some(_) if !tls => {
+            p.add(
+                "state.ca_file",
+                "applies to rediss:// and rediss+sentinel:// (TLS) URLs only",
+            );
             return None;
         }
         Some(path) => {
@@ -83,6 +92,7 @@ pub(super) fn state(raw: &FileConfig, base: &Path, p: &mut Problems) -> Option<S
     Some(StateSettings {
         url: Secret::new(url.to_owned()),
         display_url,
+        sentinel,
         encryption_key,
         ca_pem,
         on_error,
@@ -107,7 +117,7 @@ fn redis_url(text: &str) -> Result<String, String> {
         "redis" | "rediss" if url.host_str().is_some_and(|h| !h.is_empty()) => Ok(url.to_string()),
         "redis" | "rediss" => Err(format!("`{url}` names no host")),
         other => Err(format!(
-            "scheme `{other}` is not redis:// or rediss:// (TLS)"
+            "scheme `{other}` is not redis://, rediss:// (TLS), redis+sentinel:// or rediss+sentinel://"
         )),
     }
 }

@@ -1,7 +1,13 @@
 //! Shared state in a real Redis: two server processes (this test's in-process server and
 //! the binary as a replica) share the per-user limit and the credential cache; Redis killed
-//! mid-test gives the documented answers, and both recover when it returns.
+//! mid-test gives the documented answers, and both recover when it returns. Behind Redis
+//! Sentinel ([`sentinel`]), the same through failovers ([`sentinel_failover`],
+//! [`sentinel_cache`]).
 
+mod sentinel;
+mod sentinel_cache;
+mod sentinel_failover;
+pub mod sentinels;
 pub mod support;
 
 use std::time::Duration;

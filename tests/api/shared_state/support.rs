@@ -32,15 +32,22 @@ pub struct Redis {
     /// Arguments beyond the port and persistence (TLS, a password).
     extra: Vec<String>,
     tls: bool,
+    /// Sent with `AUTH` before each of [`Redis::command`]'s commands.
+    password: Option<String>,
 }
 
 impl Redis {
     pub async fn start() -> Self {
-        Self::start_with(&[], false).await
+        Self::start_plain(&[], None).await
     }
 
     /// Redis over TLS only, with `cert`/`key` (PEM) and `requirepass`.
     pub async fn start_tls(cert: &str, key: &str, password: &str) -> Self {
+        Self::start_tls_with(cert, key, password, &[]).await
+    }
+
+    /// [`Redis::start_tls`] with `more` arguments.
+    pub async fn start_tls_with(cert: &str, key: &str, password: &str, more: &[String]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("tls.crt"), cert).unwrap();
         std::fs::write(dir.path().join("tls.key"), key).unwrap();
@@ -61,20 +68,23 @@ impl Redis {
             port: free_port(),
             child: None,
             dir,
-            extra: extra.to_vec(),
+            extra: [&extra[..], more].concat(),
             tls: true,
+            password: None,
         };
         redis.launch().await;
         redis
     }
 
-    async fn start_with(extra: &[String], tls: bool) -> Self {
+    /// Plain TCP with `extra` arguments; `password` is what they make Redis require.
+    pub async fn start_plain(extra: &[String], password: Option<&str>) -> Self {
         let mut redis = Self {
             port: free_port(),
             child: None,
             dir: tempfile::tempdir().unwrap(),
             extra: extra.to_vec(),
-            tls,
+            tls: false,
+            password: password.map(str::to_owned),
         };
         redis.launch().await;
         redis
@@ -131,30 +141,25 @@ impl Redis {
         self.launch().await;
     }
 
+    /// Starts Redis again on the same port, empty, with `more` arguments from now on.
+    pub async fn restart_with(&mut self, more: &[String]) {
+        self.extra.extend_from_slice(more);
+        self.launch().await;
+    }
+
     /// Sends one command in RESP and returns the raw reply, or `None` if Redis is down.
     pub fn command(&self, args: &[&str]) -> Option<String> {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
         stream
             .set_read_timeout(Some(Duration::from_millis(500)))
             .ok()?;
-        let mut out = format!("*{}\r\n", args.len());
-        for a in args {
-            out.push_str(&format!("${}\r\n{a}\r\n", a.len()));
-        }
-        stream.write_all(out.as_bytes()).ok()?;
-        let mut reply = vec![0u8; 64 * 1024];
-        let mut len = 0;
-        // Replies here are small; read until a short pause.
-        while let Ok(n) = stream.read(&mut reply[len..]) {
-            if n == 0 {
-                break;
-            }
-            len += n;
-            if reply[..len].ends_with(b"\r\n") {
-                break;
+        if let Some(password) = &self.password {
+            let reply = send(&mut stream, &["AUTH", password])?;
+            if !reply.starts_with("+OK") {
+                return Some(reply);
             }
         }
-        Some(String::from_utf8_lossy(&reply[..len]).into_owned())
+        send(&mut stream, args)
     }
 
     /// Every key Redis holds.
@@ -166,6 +171,28 @@ impl Redis {
             .map(str::to_owned)
             .collect()
     }
+}
+
+/// Writes `args` as one RESP command and reads the raw reply.
+pub fn send(stream: &mut TcpStream, args: &[&str]) -> Option<String> {
+    let mut out = format!("*{}\r\n", args.len());
+    for a in args {
+        out.push_str(&format!("${}\r\n{a}\r\n", a.len()));
+    }
+    stream.write_all(out.as_bytes()).ok()?;
+    let mut reply = vec![0u8; 64 * 1024];
+    let mut len = 0;
+    // Replies here are small; read until a short pause.
+    while let Ok(n) = stream.read(&mut reply[len..]) {
+        if n == 0 {
+            break;
+        }
+        len += n;
+        if reply[..len].ends_with(b"\r\n") {
+            break;
+        }
+    }
+    Some(String::from_utf8_lossy(&reply[..len]).into_owned())
 }
 
 impl Drop for Redis {
