@@ -11,7 +11,7 @@ RECOVERY = 2.0
 
 # What each fault may cause, besides the success the load expects.
 EXPECTED = {
-    "kill": {502, 503, 0},
+    "kill": {502, 0},
     "redis_closed": {503},
     "sts_slow": {503},
     "sts_fail": {503},

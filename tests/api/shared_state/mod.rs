@@ -8,6 +8,7 @@ mod sentinel;
 mod sentinel_cache;
 mod sentinel_failover;
 pub mod sentinels;
+mod stale_lock;
 pub mod support;
 
 use std::time::Duration;
