@@ -103,11 +103,6 @@ class Sts:
         url = self.url + "/_calls" + (f"?sub={urllib.parse.quote(sub)}" if sub else "")
         return json.loads(get(url)[1])["calls"]
 
-    def resent(self):
-        """Requests HAProxy sent again to another replica (`+N` retries in its log)."""
-        with open(self.log_path) as f:
-            return sum(1 for line in f if RESENT.search(line))
-
     def stop(self):
         self.proc.terminate()
         self.proc.wait(10)
@@ -242,6 +237,11 @@ class HaProxy:
                                      stdout=log, stderr=log)
         self.url = f"http://127.0.0.1:{self.port}"
         wait_until("haproxy", lambda: get(self.url + "/healthz")[0] == 200)
+
+    def resent(self):
+        """Requests HAProxy sent again to another replica (`+N` retries in its log)."""
+        with open(self.log_path) as f:
+            return sum(1 for line in f if RESENT.search(line))
 
     def stop(self):
         self.proc.terminate()
