@@ -73,11 +73,13 @@ impl SentinelUrl {
         if rest.contains(['?', '#']) {
             return Err(SentinelUrlError::QueryOrFragment);
         }
-        let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-        let (userinfo, hosts) = match authority.rsplit_once('@') {
-            Some((userinfo, hosts)) => (Some(userinfo), hosts),
-            None => (None, authority),
+        // The user and password first, up to the last `@`: a password may hold a `/` that
+        // was not percent-encoded, and no part of it may reach an error message.
+        let (userinfo, after) = match rest.rsplit_once('@') {
+            Some((userinfo, after)) => (Some(userinfo), after),
+            None => (None, rest),
         };
+        let (hosts, path) = after.split_once('/').unwrap_or((after, ""));
         let sentinels = hosts
             .split(',')
             .filter(|h| !h.is_empty())

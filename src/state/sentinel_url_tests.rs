@@ -105,3 +105,23 @@ fn only_the_sentinel_schemes_are_sentinel_urls() {
     assert!(!SentinelUrl::is_sentinel("redis://s/0"));
     assert!(!SentinelUrl::is_sentinel("sentinel://s/m"));
 }
+
+#[test]
+fn a_password_with_a_slash_or_an_at_sign_is_read_whole_and_never_shown() {
+    let url = SentinelUrl::parse("redis+sentinel://u:12/ab@c@s1:26380/primary/2").unwrap();
+    assert_eq!(url.password.as_ref().unwrap().expose(), "12/ab@c");
+    assert_eq!(url.sentinels, vec![("s1".to_owned(), 26380)]);
+    assert_eq!(url.service, "primary");
+    assert_eq!(url.db, 2);
+    for bad in [
+        "redis+sentinel://u:pw/secret@s1:nope/primary",
+        "redis+sentinel://u:pw/secret@s1/bad service",
+        "redis+sentinel://u:pw/secret@/primary",
+    ] {
+        let error = SentinelUrl::parse(bad).unwrap_err().to_string();
+        assert!(
+            !error.contains("secret") && !error.contains("pw"),
+            "{bad}: {error}"
+        );
+    }
+}
