@@ -251,3 +251,43 @@ fn after_sigterm_readiness_fails_while_requests_are_still_served_for_the_delay()
     assert!(stopped_after >= Duration::from_secs(2), "{stopped_after:?}");
     assert_eq!(status_of(port, "/healthz"), None);
 }
+
+#[test]
+fn a_stop_while_sts_connections_open_is_heard_and_ends_the_process_cleanly() {
+    let (_dir, config) = offline_config();
+    // An STS endpoint that takes connections and never finishes a TLS handshake: opening
+    // the connection ahead would take the whole warm-up.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let sts = silent.local_addr().unwrap().port();
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!(
+        "[clients.aws]\nrole = \"arn:aws:iam::123456789012:role/r\"\nprincipal = \"arn:aws:iam::123456789012:saml-provider/p\"\n[sts]\nendpoint = \"https://127.0.0.1:{sts}/\"\nconnect_timeout_ms = 20000\nwarm_up_ms = 20000\n"
+    ));
+    std::fs::write(&config, text).unwrap();
+    let port = free_port();
+    let mut server = start_server(&config, port);
+    std::thread::sleep(Duration::from_millis(300));
+
+    let pid = server.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let signalled = Instant::now();
+    let exit = loop {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            signalled.elapsed() < Duration::from_secs(10),
+            "the stop was not heard"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // Handled (exit 0), not the default action of a signal nobody listens for.
+    assert!(exit.success(), "{exit:?}");
+    drop(silent);
+}

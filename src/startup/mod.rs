@@ -49,10 +49,23 @@ pub async fn serve(
     server: Arc<Server>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Listened for from here on (the signal handlers are installed when it is first
+    // polled), so a stop that comes while STS connections open is not lost.
+    let (signal, signalled) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = signal.send(true);
+    });
+    let stop_signal = async move |mut signalled: tokio::sync::watch::Receiver<bool>| {
+        let _ = signalled.wait_for(|stop| *stop).await;
+    };
     let app = server.app();
     app.verifier.warm_up();
     // Bounded by `sts.warm_up_ms`; connections wait in the listen backlog meanwhile.
-    warm::open_sts_connections(&app).await;
+    tokio::select! {
+        () = warm::open_sts_connections(&app) => {}
+        () = stop_signal(signalled.clone()) => {}
+    }
     let s = &app.settings.server;
     let limits = ConnectionLimits {
         max_header_bytes: s.max_header_bytes,
@@ -82,7 +95,7 @@ pub async fn serve(
     let router = http::router(Arc::clone(&server));
     let stopping = Arc::clone(&server);
     let shutdown = async move {
-        shutdown.await;
+        stop_signal(signalled).await;
         stopping
             .stopping
             .store(true, std::sync::atomic::Ordering::Release);
