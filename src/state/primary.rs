@@ -57,6 +57,8 @@ pub(super) struct Primary {
     held: Mutex<Option<Held>>,
     /// Lookups started so far; also numbers the connections.
     lookups: AtomicU64,
+    /// Lookups ended so far, whether they finished or their caller gave up on them.
+    ended: AtomicU64,
     config: AsyncConnectionConfig,
     timeout: Duration,
     service: String,
@@ -81,6 +83,7 @@ impl Primary {
             ca_pem,
             held: Mutex::new(None),
             lookups: AtomicU64::new(0),
+            ended: AtomicU64::new(0),
             config: AsyncConnectionConfig::new()
                 .set_connection_timeout(Some(timeout))
                 .set_response_timeout(Some(timeout)),
@@ -98,14 +101,14 @@ impl Primary {
         if let Some(held) = self.current() {
             return Ok(held);
         }
-        let before = self.lookups.load(Ordering::Acquire);
+        let before = self.ended.load(Ordering::Acquire);
         let mut lookup = self.lookup.lock().await;
         if let Some(held) = self.current() {
             return Ok(held);
         }
         // A lookup ran while this request waited for its turn and failed: its answer
         // is this request's too.
-        if self.lookups.load(Ordering::Acquire) != before
+        if self.ended.load(Ordering::Acquire) != before
             && let Some(failed) = &lookup.failed
         {
             return Err(match failed {
@@ -123,6 +126,10 @@ impl Primary {
             }
         }
         lookup.unsettled = true;
+        // What the waiters get if this caller gives up (its own deadline) before the
+        // lookup ends; replaced by the outcome when it does end.
+        lookup.failed = Some(Failed::Timeout);
+        let _ended = Ended(&self.ended);
         let found = tokio::time::timeout(self.timeout, async {
             let client = lookup.sentinels.async_get_client().await?;
             let address = client.get_connection_info().addr().to_string();
@@ -135,6 +142,7 @@ impl Primary {
         match found {
             Ok(Ok((address, conn))) => {
                 lookup.unsettled = false;
+                lookup.failed = None;
                 if lookup.address.as_deref() != Some(address.as_str()) {
                     tracing::info!(service = %self.service, primary = %address, "shared state store: primary found through the sentinels");
                     lookup.address = Some(address);
@@ -214,4 +222,14 @@ fn sentinel_client(
         }
     }
     builder.build()
+}
+
+/// Counts a lookup as ended when dropped: when it finished, and when its caller gave up on
+/// it, so the requests that waited for it share its outcome either way.
+struct Ended<'a>(&'a AtomicU64);
+
+impl Drop for Ended<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::AcqRel);
+    }
 }

@@ -158,13 +158,17 @@ fn millis(ttl: Duration) -> u64 {
     u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
-/// Renews the lock every third of `ttl` until it is released, or found lost (then there is
-/// nothing left to keep). A renewal that fails is counted and tried again at the next turn.
+/// Renews the lock every third of `ttl`, on a fixed schedule, until it is released or
+/// found lost (then there is nothing left to keep). Each renewal gets at most that third:
+/// one that fails or is slow is counted and tried again at the next turn, while the lease
+/// still has two thirds to run.
 async fn renew_while_held(state: Arc<SharedState>, key: String, token: String, ttl: Duration) {
     let every = (ttl / 3).max(Duration::from_millis(10));
+    let mut turns = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    turns.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        tokio::time::sleep(every).await;
-        if let Ok(false) = state.renew(&key, &token, ttl).await {
+        turns.tick().await;
+        if let Ok(Ok(false)) = tokio::time::timeout(every, state.renew(&key, &token, ttl)).await {
             return;
         }
     }
