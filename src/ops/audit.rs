@@ -8,7 +8,7 @@
 
 use std::fs::OpenOptions;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
@@ -69,7 +69,7 @@ impl AuditSink {
             AuditTarget::Stdout => Box::new(StdoutOutput),
             AuditTarget::File(path) => {
                 let mut options = OpenOptions::new();
-                options.read(true).append(true).create(true);
+                options.append(true).create(true);
                 #[cfg(unix)]
                 std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
                 let open_error = |source| AuditError::Open {
@@ -77,13 +77,17 @@ impl AuditSink {
                     source,
                 };
                 let mut file = options.open(path).map_err(open_error)?;
-                if terminate_torn_tail(&mut file).map_err(open_error)? {
+                if terminate_torn_tail(path, &mut file).map_err(open_error)? {
                     tracing::warn!(
                         path = %path.display(),
                         "the audit log ended in a partial record (the last process stopped mid-write); it was closed with a newline"
                     );
                 }
-                Box::new(FileOutput(file))
+                Box::new(FileOutput {
+                    file,
+                    path: path.clone(),
+                    after_failure: false,
+                })
             }
         };
         let (queue, received) = mpsc::channel(QUEUE);
@@ -125,23 +129,29 @@ impl AuditSink {
 }
 
 /// Ends the file with a newline when it does not already end with one, so that a record
-/// written by a process killed mid-write stays a line of its own (an unparsable one) and
-/// the first record of this process starts a line. Returns whether it had to.
-fn terminate_torn_tail(file: &mut std::fs::File) -> std::io::Result<bool> {
+/// cut off mid-write (a process killed, a disk that filled up) stays a line of its own (an
+/// unparsable one) and the next record starts a line. The last byte is read through a
+/// read-only handle of its own; a file this process may append to but not read is left as
+/// it is. Returns whether a newline was added.
+fn terminate_torn_tail(path: &Path, append: &mut std::fs::File) -> std::io::Result<bool> {
     use std::io::{Read, Seek, SeekFrom};
-    let len = file.metadata()?.len();
+    let mut reader = match std::fs::File::open(path) {
+        Ok(reader) => reader,
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    let len = reader.metadata()?.len();
     if len == 0 {
         return Ok(false);
     }
     let mut last = [0u8; 1];
-    file.seek(SeekFrom::Start(len - 1))?;
-    file.read_exact(&mut last)?;
+    reader.seek(SeekFrom::Start(len - 1))?;
+    reader.read_exact(&mut last)?;
     if last[0] == b'\n' {
         return Ok(false);
     }
-    // Appends go to the end whatever the position.
-    file.write_all(b"\n")?;
-    file.sync_data()?;
+    append.write_all(b"\n")?;
+    append.sync_data()?;
     Ok(true)
 }
 
@@ -150,12 +160,24 @@ trait Output: Send {
     fn write_batch(&mut self, bytes: &[u8]) -> std::io::Result<()>;
 }
 
-struct FileOutput(std::fs::File);
+struct FileOutput {
+    file: std::fs::File,
+    path: PathBuf,
+    /// The last batch failed, possibly part-way: the next one starts on a line of its own.
+    after_failure: bool,
+}
 
 impl Output for FileOutput {
     fn write_batch(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        self.0.write_all(bytes)?;
-        self.0.sync_data()
+        if self.after_failure {
+            terminate_torn_tail(&self.path, &mut self.file)?;
+        }
+        let written = self
+            .file
+            .write_all(bytes)
+            .and_then(|()| self.file.sync_data());
+        self.after_failure = written.is_err();
+        written
     }
 }
 
