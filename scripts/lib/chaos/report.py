@@ -38,6 +38,9 @@ def read_audit(paths):
             except ValueError:
                 torn.append((path, n + 1))
                 continue
+            if not isinstance(record, dict) or "request_id" not in record:
+                torn.append((path, n + 1))
+                continue
             records.setdefault(record["request_id"], []).append((path, record))
     return records, torn
 
@@ -51,7 +54,7 @@ def audit_completeness(results, faults, paths):
         issued = [rec for _, rec in records.get(r["id"], []) if rec.get("outcome") == "ok"]
         if not issued:
             missing.append(r["id"])
-        elif len(issued) > 1 and not any(overlaps(r, f["start"], f["start"]) for f in kills):
+        elif len(issued) > 1 and not any(overlaps(r, f["start"], f["dead"]) for f in kills):
             doubled.append(r["id"])
     answered = {r["id"] for r in ok}
     undelivered = sum(1 for rid, recs in records.items() if rid not in answered
@@ -80,7 +83,7 @@ def explain(record, faults):
             continue
         # A killed replica loses only the requests it held when it died: HAProxy sends
         # later ones to the others.
-        end = f["start"] if f["kind"] == "kill" else f["end"] + RECOVERY
+        end = f["dead"] if f["kind"] == "kill" else f["end"] + RECOVERY
         if overlaps(record, f["start"], end):
             return f
     return None

@@ -106,12 +106,13 @@ class Run:
 
     def kill(self, replica):
         self.log(f"kill -9 {replica.name}")
-        replica.kill9()
-        # The moment it was gone: a request in flight then is lost with it.
+        # Between these two it died: a request in flight then may be lost with it.
         start = time.time()
+        replica.kill9()
+        dead = time.time()
         time.sleep(2)
         replica.start()
-        self.fault("kill", start, replica=replica.name)
+        self.fault("kill", start, replica=replica.name, dead=dead)
         time.sleep(3)
         self.samples[replica.name] = [self.sample(replica), None]
 
@@ -203,7 +204,7 @@ class Run:
         return {"requests": len(results), "statuses": statuses,
                 "resent_by_haproxy": self.haproxy.resent(),
                 "seconds": round(time.time() - self.origin, 1),
-                "faults": [{k: (round(v - self.origin, 2) if k in ("start", "end") else v)
+                "faults": [{k: (round(v - self.origin, 2) if k in ("start", "end", "dead") else v)
                             for k, v in f.items()} for f in self.faults],
                 "checks": {k: {"passed": p, "detail": d} for k, (p, d) in checks.items()}}
 

@@ -1,5 +1,6 @@
-"""An STS stand-in for the chaos run: answers AssumeRoleWithSAML with a fixed reply, counts
-the calls it gets per SAML NameID, and can be made slow or failing on command.
+"""An STS stand-in for the chaos run: answers AssumeRoleWithSAML with a fixed reply (each
+with an access key ID of its own, so two calls never look alike), counts the calls it gets
+per SAML NameID, and can be made slow or failing on command.
 
     python sts.py PORT REPLY_FILE
 
@@ -18,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 SLOW_SECONDS = 3.0
 NAME_ID = re.compile(rb"<saml:NameID[^>]*>([^<]*)</saml:NameID>")
+KEY_ID = re.compile(r"<AccessKeyId>[^<]*</AccessKeyId>")
 FAILURE = (
     '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Receiver'
     "</Type><Code>InternalFailure</Code><Message>injected</Message></Error>"
@@ -34,9 +36,12 @@ class State:
         self.lock = threading.Lock()
 
     def count(self, sub):
+        """Counts a call; returns the reply, with an access key ID of its own."""
         with self.lock:
             self.calls[sub] = self.calls.get(sub, 0) + 1
             self.total += 1
+            n = self.total
+        return KEY_ID.sub(f"<AccessKeyId>ASIACHAOS{n:011d}</AccessKeyId>", self.reply, count=1)
 
 
 def subject(form):
@@ -90,8 +95,7 @@ def handler(state):
             if mode == "fail":
                 self.send(500, FAILURE)
                 return
-            state.count(subject(form))
-            self.send(200, state.reply)
+            self.send(200, state.count(subject(form)))
 
     return Handler
 
