@@ -103,6 +103,17 @@ pub(super) fn state(raw: &FileConfig, base: &Path, p: &mut Problems) -> Option<S
 
 /// Checks the URL and returns it without its password, for logs and messages.
 fn redis_url(text: &str) -> Result<String, String> {
+    // A user or password must be percent-encoded: one holding `/`, `?` or `#` would be
+    // read as host, path or query, and the rest of it shown in messages and logs.
+    if let Some((_, rest)) = text.split_once("://")
+        && let Some((userinfo, _)) = rest.rsplit_once('@')
+        && userinfo.contains(['/', '?', '#'])
+    {
+        return Err(
+            "the user or password holds `/`, `?` or `#`: percent-encode them (%2F, %3F, %23)"
+                .into(),
+        );
+    }
     let mut url = Url::parse(text).map_err(|e| format!("not a URL: {e}"))?;
     if url.password().is_some() {
         let _ = url.set_password(Some("redacted"));

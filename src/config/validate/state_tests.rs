@@ -120,3 +120,17 @@ fn other_schemes_name_the_sentinel_ones_too() {
     let bad = redis_url("sentinel://s1/mymaster").unwrap_err();
     assert!(bad.contains("redis+sentinel://"), "{bad}");
 }
+
+#[test]
+fn a_password_that_is_not_percent_encoded_is_refused_without_showing_it() {
+    for text in [
+        "redis://u:12/ab@cache:6379/0",
+        "rediss://:pw?x@cache",
+        "redis://:pw#frag@cache/1",
+    ] {
+        let error = redis_url(text).unwrap_err();
+        assert!(error.contains("percent-encode"), "{error}");
+        assert!(!error.contains("12") && !error.contains("pw"), "{error}");
+    }
+    assert!(redis_url("redis://u:12%2Fab@cache:6379/0").is_ok());
+}
