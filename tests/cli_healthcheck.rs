@@ -205,6 +205,17 @@ fn keygen_if_missing_keeps_existing_keys_and_succeeds() {
     assert!(text(&again).contains("keeping"), "{}", text(&again));
 }
 
+/// The server's exit status, waited for until `deadline` (failing with `what` after it).
+fn exit_within(server: &mut Server, deadline: Instant, what: &str) -> std::process::ExitStatus {
+    loop {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "{what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// The status of `GET path` on 127.0.0.1:`port`; `None` when nothing answers.
 fn status_of(port: u16, path: &str) -> Option<u16> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
@@ -236,16 +247,11 @@ fn after_sigterm_readiness_fails_while_requests_are_still_served_for_the_delay()
     // Still serving: a load balancer's requests in the meantime are answered.
     assert_eq!(status_of(port, "/healthz"), Some(200));
 
-    let exit = loop {
-        if let Some(status) = server.0.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            signalled.elapsed() < Duration::from_secs(15),
-            "it never stopped"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let exit = exit_within(
+        &mut server,
+        signalled + Duration::from_secs(15),
+        "it never stopped",
+    );
     assert!(exit.success(), "{exit:?}");
     let stopped_after = signalled.elapsed();
     assert!(stopped_after >= Duration::from_secs(2), "{stopped_after:?}");
@@ -277,16 +283,11 @@ fn a_stop_while_sts_connections_open_is_heard_and_ends_the_process_cleanly() {
             .success()
     );
     let signalled = Instant::now();
-    let exit = loop {
-        if let Some(status) = server.0.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            signalled.elapsed() < Duration::from_secs(10),
-            "the stop was not heard"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let exit = exit_within(
+        &mut server,
+        signalled + Duration::from_secs(10),
+        "the stop was not heard",
+    );
     // Handled (exit 0), not the default action of a signal nobody listens for.
     assert!(exit.success(), "{exit:?}");
     drop(silent);
