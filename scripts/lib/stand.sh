@@ -6,6 +6,12 @@
 #
 # The caller sets `set -euo pipefail` and its own EXIT trap calling stand_cleanup.
 profile=${LOAD_PROFILE:-release}
+# LOAD_BACKEND=web_identity: STS answers AssumeRoleWithWebIdentity (see stand_load_setup).
+if [ "${LOAD_BACKEND:-saml}" = web_identity ]; then
+  export STAND_REPLY=benches/load/sts-reply-web-identity.xml
+  export STAND_AWS='backend = "web_identity"
+role = "arn:aws:iam::123456789012:role/auth0-role"'
+fi
 need=()
 command -v wrk >/dev/null || need+=(wrk)
 command -v nginx >/dev/null || need+=(nginx-light)
@@ -121,3 +127,30 @@ stand_check() {
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 fd_count() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
+
+# stand_load_setup: the config and body scripts/load and scripts/load-ab measure, from
+# LOAD_AUDIT=1 (an audit log file), LOAD_CACHE=1 (the credential cache on: after the first
+# request every delegation is a hit), LOAD_BACKEND=web_identity (a JWT from [oidc_provider]
+# signed with LOAD_OIDC_KEY=ec, ES256, the default, or rsa, RS256).
+stand_load_setup() {
+  local extra="" algorithm
+  [ "${LOAD_AUDIT:-0}" = 1 ] && extra="[audit]
+path = \"$work/audit.jsonl\""
+  [ "${LOAD_CACHE:-0}" = 1 ] && extra="$extra
+[cache]
+enabled = true"
+  if [ "${LOAD_BACKEND:-saml}" = web_identity ]; then
+    case "${LOAD_OIDC_KEY:-ec}" in
+      ec) algorithm=es256 ;;
+      rsa) algorithm=rs256 ;;
+      *) echo "LOAD_OIDC_KEY is ec or rsa" >&2; exit 2 ;;
+    esac
+    "$tool" keygen --kind oidc --algorithm "$algorithm" --out "$work/keys" >/dev/null
+    extra="$extra
+[oidc_provider]
+url = \"https://delegation.load\"
+signing_key = \"keys/oidc.key\""
+  fi
+  stand_config 'keys_file = "dev-jwks.json"' "$extra"
+  stand_body "$work" 'auth0|load' "$work/body.json"
+}
