@@ -14,4 +14,4 @@ pub use arn::{ArnError, PrincipalArn, RoleArn};
 pub use region::{Partition, Region, RegionError};
 pub use secret::Secret;
 pub use subject::{Subject, SubjectError};
-pub use text::{is_xml_char, is_xml_text, starts_with_ignore_ascii_case, truncate};
+pub use text::{hex, is_xml_char, is_xml_text, push_hex, starts_with_ignore_ascii_case, truncate};

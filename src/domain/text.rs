@@ -11,6 +11,24 @@ pub fn truncate(text: &str) -> String {
     cut
 }
 
+/// Lowercase hex, the high half of each byte first.
+pub fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    push_hex(&mut out, bytes);
+    out
+}
+
+/// Appends `bytes` to `out` as lowercase hex (no formatting machinery: this is on the
+/// request path, for IDs and keys).
+pub fn push_hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() * 2);
+    for &b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xF)]));
+    }
+}
+
 /// Whether `text` starts with `prefix`, ASCII letters compared without case. Compares
 /// bytes, so text with multi-byte characters anywhere is safe (no slicing of a `str`).
 pub fn starts_with_ignore_ascii_case(text: &str, prefix: &str) -> bool {
@@ -32,3 +50,7 @@ pub fn is_xml_char(c: char) -> bool {
 pub fn is_xml_text(text: &str) -> bool {
     text.chars().all(is_xml_char)
 }
+
+#[cfg(test)]
+#[path = "text_tests.rs"]
+mod tests;

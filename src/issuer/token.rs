@@ -29,7 +29,7 @@ const TOKEN_BOUND: [&str; 6] = ["nonce", "at_hash", "c_hash", "sid", "cnf", "use
 pub fn new_jti() -> Option<String> {
     let mut bytes = [0u8; 16];
     aws_lc_rs::rand::fill(&mut bytes).ok()?;
-    Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Some(crate::domain::hex(&bytes))
 }
 
 /// The claims of an `api_type=app` id_token: the user's claims after rules, with `iss`,

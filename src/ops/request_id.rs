@@ -36,18 +36,7 @@ pub fn generate() -> String {
             .map_or(0, |d| d.as_nanos());
         bytes = nanos.to_be_bytes();
     }
-    hex(&bytes)
-}
-
-/// Lowercase hex, the high half of each byte first.
-fn hex(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 0xF)]));
-    }
-    out
+    crate::domain::hex(&bytes)
 }
 
 /// Middleware: gives every request its ID and every response the header.

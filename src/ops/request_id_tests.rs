@@ -19,12 +19,6 @@ fn ids_from_clients_are_kept_only_when_plain() {
 }
 
 #[test]
-fn hex_is_lowercase_with_the_high_half_first() {
-    assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff, 0x10]), "000fa5ff10");
-    assert_eq!(hex(&[]), "");
-}
-
-#[test]
 fn generated_ids_are_distinct_and_well_formed() {
     let (a, b) = (generate(), generate());
     assert_ne!(a, b);

@@ -145,7 +145,6 @@ impl SharedState {
     /// Without the state key, Redis's contents cannot be matched to users by hashing
     /// guessed identities.
     fn key(&self, kind: &str, digest: &[u8]) -> String {
-        use std::fmt::Write;
         let mut mac = aws_lc_rs::hmac::Context::with_key(&self.names);
         mac.update(kind.as_bytes());
         mac.update(b":");
@@ -155,9 +154,7 @@ impl SharedState {
         key.push_str(&self.settings.key_prefix);
         key.push_str(kind);
         key.push(':');
-        for b in tag.as_ref() {
-            let _ = write!(key, "{b:02x}");
-        }
+        crate::domain::push_hex(&mut key, tag.as_ref());
         key
     }
 

@@ -85,7 +85,7 @@ impl SharedState {
         SystemRandom::new()
             .fill(&mut token)
             .map_err(|_| StateError::Entry("no random lock token available".into()))?;
-        let token: String = token.iter().map(|b| format!("{b:02x}")).collect();
+        let token = crate::domain::hex(&token);
         let ms = millis(ttl);
         let taken: Option<String> = self
             .run("lock", |mut conn| {

@@ -63,6 +63,28 @@ fn the_web_identity_form_carries_the_token_and_session_name() {
 }
 
 #[test]
+fn a_web_identity_token_reads_back_whole_whether_copied_or_escaped() {
+    let region = Region::parse("us-east-1").unwrap();
+    let role = RoleArn::parse("arn:aws:iam::123456789012:role/r").unwrap();
+    for token in ["eyJh.eyJz.c2ln-_*", "a+b=c&d e/%\u{e9}", ""] {
+        let body = web_identity_form_body(&AssumeRoleWithWebIdentity {
+            region: &region,
+            role: &role,
+            role_session_name: "s",
+            web_identity_token: token,
+            duration_seconds: 900,
+            policy: None,
+            policy_arns: &[],
+        });
+        let values: Vec<String> = form_urlencoded::parse(&body)
+            .filter(|(k, _)| k == "WebIdentityToken")
+            .map(|(_, v)| v.into_owned())
+            .collect();
+        assert_eq!(values, [token], "{}", String::from_utf8_lossy(&body));
+    }
+}
+
+#[test]
 fn base64_is_form_encoded_as_the_generic_encoders_do_at_every_length() {
     // Lengths around the block size cover padding of 0, 1 and 2 and several blocks;
     // the bytes cover all 64 base64 digits, `+` and `/` included.
