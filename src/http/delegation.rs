@@ -40,8 +40,10 @@ pub async fn handle(
     // The in-flight permit is taken inside the flow, once the id_token is verified: a
     // client without a valid token cannot hold one (see `delegation::delegate`).
     let mut trace = Trace::default();
+    // Boxed: the flow's future is several kilobytes, and the router moves this handler's
+    // future into a box of its own; a pointer is cheaper to move than the flow.
     let flow = run(&app, info, &headers, body, &mut event, &mut trace);
-    let result = super::panics::catch_panics(flow)
+    let result = Box::pin(super::panics::catch_panics(flow))
         .await
         .unwrap_or_else(|panicked| Err(panicked.into()));
     // What the flow recorded, up to a refusal, a timeout or a panic.

@@ -5,7 +5,8 @@
 
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::task::Poll;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use axum::extract::Request;
 use axum::middleware::Next;
@@ -28,18 +29,36 @@ impl From<Panicked> for ApiError {
 }
 
 /// Polls `future` to completion, turning a panic in any poll into `Err(Panicked)`.
-pub async fn catch_panics<F: Future>(future: F) -> Result<F::Output, Panicked> {
-    let mut future = std::pin::pin!(future);
-    std::future::poll_fn(move |cx| {
-        let polled =
-            redacting_panics(|| catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))));
+///
+/// A future of its own rather than an `async fn`: an `async fn` keeps both its argument
+/// and the pinned copy, twice the size of the wrapped future, and the delegation flow's
+/// future is several kilobytes, copied whenever the future is moved.
+pub fn catch_panics<F: Future>(future: F) -> CatchPanics<F> {
+    CatchPanics { future }
+}
+
+pin_project_lite::pin_project! {
+    /// The future [`catch_panics`] returns.
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless polled"]
+    pub struct CatchPanics<F> {
+        #[pin]
+        future: F,
+    }
+}
+
+impl<F: Future> Future for CatchPanics<F> {
+    type Output = Result<F::Output, Panicked>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let future = self.project().future;
+        let polled = redacting_panics(|| catch_unwind(AssertUnwindSafe(|| future.poll(cx))));
         match polled {
             Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
             Ok(Poll::Pending) => Poll::Pending,
             Err(_) => Poll::Ready(Err(Panicked)),
         }
-    })
-    .await
+    }
 }
 
 /// Middleware for every route: a panic is answered 500 `server_error`.
