@@ -110,12 +110,7 @@ async fn after_a_failover_copied_entries_and_locks_serve_each_user_their_own_cre
 
     // The old primary, back as a replica of the new one, refuses writes and changes
     // nothing for either process.
-    let new_primary = set.replica.port.to_string();
-    set.primary
-        .restart_with(&["--replicaof".into(), "127.0.0.1".into(), new_primary])
-        .await;
-    let write = set.primary.command(&["SET", "probe", "1"]).unwrap();
-    assert!(write.starts_with("-READONLY"), "{write}");
+    set.rejoin_old_primary_as_replica().await;
     credentials_of(
         post_to(
             &other.address,

@@ -47,12 +47,7 @@ async fn when_the_primary_dies_requests_get_503_until_a_replica_is_elected_then_
     );
     // The old primary comes back as a replica of the new one: it refuses writes, and
     // nothing is asked of it.
-    let new_primary = set.replica.port.to_string();
-    set.primary
-        .restart_with(&["--replicaof".into(), "127.0.0.1".into(), new_primary])
-        .await;
-    let write = set.primary.command(&["SET", "probe", "1"]).unwrap();
-    assert!(write.starts_with("-READONLY"), "{write}");
+    set.rejoin_old_primary_as_replica().await;
     assert_eq!(burst(&app, "auth0|later").await, 3);
     assert_eq!(burst(&app, "auth0|later").await, 0);
     set.until_primary_is(set.replica.port, Duration::from_secs(1))

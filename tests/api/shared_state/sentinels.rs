@@ -119,6 +119,17 @@ impl Sentinels {
         assert_eq!(reply.as_deref(), Some("OK"), "SENTINEL FAILOVER");
     }
 
+    /// After a failover to the replica: restarts the old primary as a replica of the new
+    /// one and checks that it refuses writes.
+    pub async fn rejoin_old_primary_as_replica(&mut self) {
+        let new_primary = self.replica.port.to_string();
+        self.primary
+            .restart_with(&["--replicaof".into(), "127.0.0.1".into(), new_primary])
+            .await;
+        let write = self.primary.command(&["SET", "probe", "1"]).unwrap();
+        assert!(write.starts_with("-READONLY"), "{write}");
+    }
+
     /// Waits until every sentinel names the node on `port` as the primary.
     pub async fn until_primary_is(&self, port: u16, within: Duration) {
         eventually(
