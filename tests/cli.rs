@@ -126,6 +126,11 @@ fn configuration_errors_name_the_key() {
             "state.encryption_key_file",
         ),
         (
+            "warm_up_ms = 2000\n\n# The server as an OIDC issuer",
+            "warm_up_ms = 60000\n\n# The server as an OIDC issuer",
+            "state.warm_up_ms",
+        ),
+        (
             "on_error = \"closed\"",
             "on_error = \"ignore\"",
             "state.on_error",

@@ -1,6 +1,7 @@
 //! Before the server answers its first request, connections to the STS endpoints the
-//! clients use are opened (DNS, TCP, TLS), so the first delegations after a start cost
-//! what later ones do. It takes at most `sts.warm_up_ms`.
+//! clients use (DNS, TCP, TLS) and to Redis are opened, so the first delegations after a
+//! start cost what later ones do. It takes at most `sts.warm_up_ms` and
+//! `state.warm_up_ms`, the two side by side.
 
 use crate::app::App;
 use crate::config::Settings;
@@ -23,6 +24,26 @@ pub(super) async fn open_sts_connections(app: &App) {
                 "could not open a connection to STS ahead; the first call will"
             ),
         }
+    }
+}
+
+/// Connects to Redis when `[state]` is set. One that does not answer in time is logged;
+/// requests connect to it as usual.
+pub(super) async fn connect_state(app: &App) {
+    let Some(state) = &app.state else { return };
+    let within = state.settings().warm_up;
+    if within.is_zero() {
+        return;
+    }
+    match state.connect_ahead(within).await {
+        Ok(()) => {
+            tracing::debug!(store = %state.settings().display_url, "Redis connection opened ahead")
+        }
+        Err(error) => tracing::warn!(
+            store = %state.settings().display_url,
+            %error,
+            "could not connect to Redis ahead; the first request will"
+        ),
     }
 }
 

@@ -29,6 +29,9 @@ pub use store::StoreLock;
 
 use crate::domain::Secret;
 
+/// The pause between two tries of [`SharedState::connect_ahead`].
+const RETRY_AHEAD: Duration = Duration::from_millis(50);
+
 /// What a request does when Redis cannot decide its rate limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnError {
@@ -60,6 +63,8 @@ pub struct StateSettings {
     pub key_prefix: String,
     /// Longest wait for one Redis operation.
     pub timeout: Duration,
+    /// How long start-up may spend connecting to Redis before serving (`warm_up_ms`).
+    pub warm_up: Duration,
 }
 
 /// Told about Redis's health, for metrics.
@@ -158,9 +163,36 @@ impl SharedState {
         key
     }
 
-    /// Runs one operation on a connection, within the timeout (finding the primary
-    /// included), and records whether Redis answered.
-    async fn run<T, F, Fut>(&self, operation: &'static str, op: F) -> Result<T, StateError>
+    /// Connects to Redis (the primary, behind Sentinel) before the first request needs it,
+    /// asking again until one `PING` is answered or `within` has passed: a name lookup or
+    /// a connection that stalls once (a DNS server reloading, say) does not fall on the
+    /// first request, whose wait is only `timeout`.
+    pub async fn connect_ahead(&self, within: Duration) -> Result<(), StateError> {
+        let mut last = StateError::Timeout(within);
+        let tries = async {
+            loop {
+                let ping = |mut conn: Conn| async move {
+                    redis::cmd("PING").query_async::<()>(&mut conn).await
+                };
+                match self.attempt(ping).await {
+                    Ok(()) => return,
+                    Err(error) => last = error,
+                }
+                tokio::time::sleep(RETRY_AHEAD).await;
+            }
+        };
+        tokio::time::timeout(within, tries)
+            .await
+            .map_err(|_| last)?;
+        if let Some(o) = &self.observer {
+            o.available(true);
+        }
+        Ok(())
+    }
+
+    /// Runs one operation on a connection within the timeout (finding the primary
+    /// included); a failure that says the primary is gone is reported to the link.
+    async fn attempt<T, F, Fut>(&self, op: F) -> Result<T, StateError>
     where
         F: FnOnce(Conn) -> Fut,
         Fut: std::future::Future<Output = redis::RedisResult<T>>,
@@ -178,6 +210,16 @@ impl SharedState {
         if let (Err(error), Some(used)) = (&result, used) {
             self.link.failed(used, error);
         }
+        result
+    }
+
+    /// Runs one operation with [`Self::attempt`] and records whether Redis answered.
+    async fn run<T, F, Fut>(&self, operation: &'static str, op: F) -> Result<T, StateError>
+    where
+        F: FnOnce(Conn) -> Fut,
+        Fut: std::future::Future<Output = redis::RedisResult<T>>,
+    {
+        let result = self.attempt(op).await;
         match &result {
             Err(StateError::Redis(_) | StateError::Timeout(_)) => {
                 if let Some(o) = &self.observer {

@@ -1,14 +1,19 @@
-//! The connection to STS is opened before the first request is served: against an HTTPS
-//! STS stand-in (a private CA, trusted through `[outbound] ca_file`), the server has made
-//! its one TLS connection by the time it answers, and the first delegation travels on it.
+//! Connections are opened before the first request is served. Against an HTTPS STS
+//! stand-in (a private CA, trusted through `[outbound] ca_file`), the server has made its
+//! one TLS connection by the time it answers, and the first delegation travels on it; with
+//! `[state]`, its connection to a real Redis is open too. A Redis that is down delays the
+//! start by `state.warm_up_ms` at most.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 use crate::helpers::*;
+use crate::shared_state::app_with_state;
+use crate::shared_state::support::Redis;
 use crate::test_app::TestApp;
 
 const REPLY: &str = include_str!("../../benches/load/sts-reply.xml");
@@ -103,4 +108,57 @@ async fn the_sts_connection_is_open_before_the_first_request_and_carries_it() {
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
     assert_eq!(requests.load(Ordering::SeqCst), 1);
     assert_eq!(handshakes.load(Ordering::SeqCst), 1, "no second handshake");
+}
+
+/// The commands Redis's clients last ran (`CLIENT LIST`), leaving out the connection this
+/// question comes on.
+fn redis_clients(redis: &Redis) -> Vec<String> {
+    let list = redis.command(&["CLIENT", "LIST"]).unwrap();
+    list.lines()
+        .filter(|line| line.contains("id=") && !line.contains("cmd=client|list"))
+        .map(|line| {
+            let cmd = line.split(' ').find_map(|f| f.strip_prefix("cmd="));
+            cmd.unwrap().to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_redis_connection_is_open_before_the_first_request_and_carries_it() {
+    let redis = Redis::start().await;
+    let app = app_with_state(&redis, "[limits]\nper_user_burst = 5\n", "").await;
+    assert_eq!(
+        redis_clients(&redis),
+        ["ping"],
+        "connected and asked before serving"
+    );
+
+    let response = app.post_json(&app.body_for("app", "auth0|first")).await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let clients = redis_clients(&redis);
+    assert_eq!(clients.len(), 1, "no second connection: {clients:?}");
+    assert_ne!(clients[0], "ping", "the rate limit went over it");
+}
+
+#[tokio::test]
+async fn a_redis_that_is_down_delays_the_start_by_the_warm_up_at_most() {
+    let logs = crate::logs::captured_logs();
+    let mut redis = Redis::start().await;
+    redis.kill();
+    let started = Instant::now();
+    let app = app_with_state(&redis, "", "warm_up_ms = 300").await;
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(5), "started after {took:?}");
+    let store = format!("127.0.0.1:{}", redis.port);
+    let logged = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+    assert!(
+        logged
+            .lines()
+            .any(|l| l.contains("could not connect to Redis ahead") && l.contains(&store)),
+        "no warning for {store}"
+    );
+    // The connection is made when a request needs it.
+    redis.restart().await;
+    let response = app.post_json(&app.body_for("app", "auth0|later")).await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
 }

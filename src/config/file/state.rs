@@ -14,6 +14,7 @@ pub struct StateSection {
     pub on_error: String,
     pub key_prefix: String,
     pub timeout_ms: u64,
+    pub warm_up_ms: u64,
 }
 
 impl Default for StateSection {
@@ -25,6 +26,7 @@ impl Default for StateSection {
             on_error: "closed".into(),
             key_prefix: "delegation:".into(),
             timeout_ms: 250,
+            warm_up_ms: 2_000,
         }
     }
 }
@@ -39,6 +41,7 @@ impl std::fmt::Debug for StateSection {
             .field("on_error", &self.on_error)
             .field("key_prefix", &self.key_prefix)
             .field("timeout_ms", &self.timeout_ms)
+            .field("warm_up_ms", &self.warm_up_ms)
             .finish()
     }
 }

@@ -19,6 +19,7 @@ const KEY_HINT: &str = "must hold a 256-bit key: 64 hex digits or 44 base64 char
 pub(super) fn state(raw: &FileConfig, base: &Path, p: &mut Problems) -> Option<StateSettings> {
     let s = &raw.state;
     in_range(p, "state.timeout_ms", s.timeout_ms, 10, 10_000);
+    in_range(p, "state.warm_up_ms", s.warm_up_ms, 0, 30_000);
     let on_error = match s.on_error.as_str() {
         "closed" => OnError::Closed,
         "open" => OnError::Open,
@@ -98,6 +99,7 @@ pub(super) fn state(raw: &FileConfig, base: &Path, p: &mut Problems) -> Option<S
         on_error,
         key_prefix: s.key_prefix.clone(),
         timeout: Duration::from_millis(s.timeout_ms),
+        warm_up: Duration::from_millis(s.warm_up_ms),
     })
 }
 

@@ -27,7 +27,7 @@ async fn app_with(redis: &Redis, sections: &str) -> TestApp {
 }
 
 /// `sections` come before `[state]`; `state_keys` go into it.
-async fn app_with_state(redis: &Redis, sections: &str, state_keys: &str) -> TestApp {
+pub(crate) async fn app_with_state(redis: &Redis, sections: &str, state_keys: &str) -> TestApp {
     let issuer = Issuer::start().await;
     let sts = StsFront::start().await;
     let extra = format!(

@@ -97,7 +97,8 @@ async fn a_silent_sentinel_listed_first_costs_one_lookup_not_every_one() {
     // the timeout, and the next one starts with the next sentinel.
     let silent = silent_port().await;
     let url = set.url().replacen('@', &format!("@127.0.0.1:{silent},"), 1);
-    let app = app_with_url(&url, LIMITED, "").await;
+    // Nothing asked ahead at start, so that a request meets the silent sentinel.
+    let app = app_with_url(&url, LIMITED, "warm_up_ms = 0").await;
     let mut refused = 0;
     loop {
         let response = one_fresh(&app, refused).await;
@@ -109,6 +110,16 @@ async fn a_silent_sentinel_listed_first_costs_one_lookup_not_every_one() {
     }
     assert!(refused >= 1, "the silent sentinel was not asked first");
     assert_eq!(burst(&app, "auth0|past-the-silent-one").await, 3);
+}
+
+#[tokio::test]
+async fn the_start_asks_past_a_silent_sentinel_so_the_first_request_finds_the_primary() {
+    let set = Sentinels::start().await;
+    let silent = silent_port().await;
+    let url = set.url().replacen('@', &format!("@127.0.0.1:{silent},"), 1);
+    let app = app_with_url(&url, LIMITED, "").await;
+    assert_eq!(one_fresh(&app, 0).await.status(), 200);
+    assert_eq!(burst(&app, "auth0|after-the-start").await, 3);
 }
 
 #[tokio::test]
