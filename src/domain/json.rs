@@ -8,6 +8,7 @@
 use std::fmt;
 
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
 /// Parses `bytes` as one JSON object in which no object, at any depth, names a key twice.
@@ -96,14 +97,17 @@ impl<'de> Visitor<'de> for UniqueKeys {
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
         let mut map = Map::new();
         while let Some(key) = access.next_key::<String>()? {
-            if map.contains_key(&key) {
-                return Err(serde::de::Error::custom(format!(
-                    "`{}` is given more than once",
-                    super::truncate(&key)
-                )));
+            match map.entry(key) {
+                Entry::Occupied(seen) => {
+                    return Err(serde::de::Error::custom(format!(
+                        "`{}` is given more than once",
+                        super::truncate(seen.key())
+                    )));
+                }
+                Entry::Vacant(slot) => {
+                    slot.insert(access.next_value_seed(UniqueValue)?);
+                }
             }
-            let value = access.next_value_seed(UniqueValue)?;
-            map.insert(key, value);
         }
         Ok(map)
     }
