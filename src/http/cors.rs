@@ -2,15 +2,11 @@
 //! it is answered for any origin some client allows; the actual POST is then held to the
 //! calling client's own list.
 
-use std::sync::Arc;
-
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::app::App;
-use crate::server::Server;
 
 fn origin(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())
@@ -26,24 +22,30 @@ fn allowed_by_any(app: &App, origin: &str) -> bool {
             .any(|c| c.cors_origins.iter().any(|o| o == origin))
 }
 
-/// Adds `Access-Control-Allow-Origin` to responses for origins some client allows, so a
-/// browser can read both credentials and errors.
-pub async fn allow_known_origins(
-    State(server): State<Arc<Server>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let app = server.app();
-    let origin = origin(request.headers())
-        .filter(|o| allowed_by_any(&app, o))
-        .and_then(|o| HeaderValue::from_str(o).ok());
-    let is_preflight = request.method() == Method::OPTIONS;
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
-    headers.append(header::VARY, HeaderValue::from_static("Origin"));
-    if let Some(origin) = origin {
+/// What CORS adds to a response, decided from its request: `Access-Control-Allow-Origin`
+/// for origins some client allows, so a browser can read both credentials and errors.
+pub struct Cors {
+    origin: Option<HeaderValue>,
+    preflight: bool,
+}
+
+impl Cors {
+    pub fn of(app: &App, request: &Request) -> Self {
+        let origin = origin(request.headers())
+            .filter(|o| allowed_by_any(app, o))
+            .and_then(|o| HeaderValue::from_str(o).ok());
+        Self {
+            origin,
+            preflight: request.method() == Method::OPTIONS,
+        }
+    }
+
+    pub fn apply(self, response: &mut Response) {
+        let headers = response.headers_mut();
+        headers.append(header::VARY, HeaderValue::from_static("Origin"));
+        let Some(origin) = self.origin else { return };
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-        if is_preflight {
+        if self.preflight {
             headers.insert(
                 header::ACCESS_CONTROL_ALLOW_METHODS,
                 HeaderValue::from_static("POST, OPTIONS"),
@@ -58,10 +60,9 @@ pub async fn allow_known_origins(
             );
         }
     }
-    response
 }
 
-/// `OPTIONS /delegation`: the headers are added by [`allow_known_origins`].
+/// `OPTIONS /delegation`: the headers are added by [`Cors`].
 pub async fn preflight() -> impl IntoResponse {
     StatusCode::NO_CONTENT
 }

@@ -3,6 +3,7 @@
 pub mod body;
 mod cors;
 mod delegation;
+mod edge;
 mod explain;
 mod health;
 mod metadata;
@@ -17,7 +18,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
 use crate::error::ApiError;
-use crate::ops::{metrics, request_id};
+use crate::ops::metrics;
 use crate::server::Server;
 
 /// The public listener: `/delegation`, the metadata and discovery documents, health.
@@ -39,10 +40,8 @@ pub fn router(server: Arc<Server>) -> Router {
         .fallback(|| async { ApiError::NotFound })
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&server),
-            cors::allow_known_origins,
+            edge::public,
         ))
-        .layer(axum::middleware::from_fn(panics::answer_panics))
-        .layer(axum::middleware::from_fn(request_id::assign))
         .with_state(server)
 }
 
@@ -58,8 +57,7 @@ pub fn management_router(server: Arc<Server>) -> Router {
     }
     router
         .fallback(|| async { ApiError::NotFound })
-        .layer(axum::middleware::from_fn(panics::answer_panics))
-        .layer(axum::middleware::from_fn(request_id::assign))
+        .layer(axum::middleware::from_fn(edge::management))
         .with_state(server)
 }
 

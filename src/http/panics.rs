@@ -61,7 +61,8 @@ impl<F: Future> Future for CatchPanics<F> {
     }
 }
 
-/// Middleware for every route: a panic is answered 500 `server_error`.
+/// Runs the rest of the request's handling; a panic in it is answered 500
+/// `server_error`.
 pub async fn answer_panics(request: Request, next: Next) -> Response {
     match catch_panics(next.run(request)).await {
         Ok(response) => response,

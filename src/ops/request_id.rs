@@ -4,7 +4,6 @@
 
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue};
-use axum::middleware::Next;
 use axum::response::Response;
 
 pub const HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -39,8 +38,9 @@ pub fn generate() -> String {
     crate::domain::hex(&bytes)
 }
 
-/// Middleware: gives every request its ID and every response the header.
-pub async fn assign(mut request: Request, next: Next) -> Response {
+/// Gives `request` its ID (an extension handlers read); returns the header value for the
+/// response, which [`stamp`] puts on it.
+pub fn assign(request: &mut Request) -> Option<HeaderValue> {
     let id = request
         .headers()
         .get(&HEADER)
@@ -49,11 +49,14 @@ pub async fn assign(mut request: Request, next: Next) -> Response {
         .map_or_else(generate, str::to_owned);
     let value = HeaderValue::from_str(&id).ok();
     request.extensions_mut().insert(RequestId(id));
-    let mut response = next.run(request).await;
+    value
+}
+
+/// Sends the request's ID back on its response.
+pub fn stamp(response: &mut Response, value: Option<HeaderValue>) {
     if let Some(value) = value {
         response.headers_mut().insert(HEADER, value);
     }
-    response
 }
 
 #[cfg(test)]
