@@ -90,15 +90,22 @@ async fn through_sentinel_the_shared_limit_holds_and_no_password_is_logged() {
     );
 }
 
-#[tokio::test]
-async fn a_silent_sentinel_listed_first_costs_one_lookup_not_every_one() {
+/// Sentinels with a silent one listed first (it accepts connections and never answers),
+/// and a server with `state_keys` using them.
+async fn behind_a_silent_sentinel(state_keys: &str) -> (Sentinels, TestApp) {
     let set = Sentinels::start().await;
-    // It accepts connections and never answers: the lookup that asks it first runs into
-    // the timeout, and the next one starts with the next sentinel.
     let silent = silent_port().await;
     let url = set.url().replacen('@', &format!("@127.0.0.1:{silent},"), 1);
-    // Nothing asked ahead at start, so that a request meets the silent sentinel.
-    let app = app_with_url(&url, LIMITED, "warm_up_ms = 0").await;
+    let app = app_with_url(&url, LIMITED, state_keys).await;
+    (set, app)
+}
+
+#[tokio::test]
+async fn a_silent_sentinel_listed_first_costs_one_lookup_not_every_one() {
+    // The lookup that asks the silent one first runs into the timeout, and the next one
+    // starts with the next sentinel. Nothing is asked ahead at start, so that a request
+    // meets it.
+    let (_set, app) = behind_a_silent_sentinel("warm_up_ms = 0").await;
     let mut refused = 0;
     loop {
         let response = one_fresh(&app, refused).await;
@@ -114,10 +121,7 @@ async fn a_silent_sentinel_listed_first_costs_one_lookup_not_every_one() {
 
 #[tokio::test]
 async fn the_start_asks_past_a_silent_sentinel_so_the_first_request_finds_the_primary() {
-    let set = Sentinels::start().await;
-    let silent = silent_port().await;
-    let url = set.url().replacen('@', &format!("@127.0.0.1:{silent},"), 1);
-    let app = app_with_url(&url, LIMITED, "").await;
+    let (_set, app) = behind_a_silent_sentinel("").await;
     assert_eq!(one_fresh(&app, 0).await.status(), 200);
     assert_eq!(burst(&app, "auth0|after-the-start").await, 3);
 }
