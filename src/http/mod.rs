@@ -3,7 +3,7 @@
 pub mod body;
 mod cors;
 mod delegation;
-mod edge;
+pub mod edge;
 mod explain;
 mod health;
 mod metadata;

@@ -41,7 +41,7 @@ impl Listeners {
     }
 }
 
-/// Opens connections to STS, then serves until `shutdown` resolves and
+/// Opens connections to STS and Redis, then serves until `shutdown` resolves and
 /// `server.shutdown_delay_seconds` more (with `/readyz` answering 503), then drains
 /// in-flight requests. Missing issuer keys are fetched in the background meanwhile.
 pub async fn serve(
@@ -50,7 +50,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     // Listened for from here on (the signal handlers are installed when it is first
-    // polled), so a stop that comes while STS connections open is not lost.
+    // polled), so a stop that comes while connections open is not lost.
     let (signal, signalled) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         shutdown.await;

@@ -28,7 +28,7 @@ pub(super) async fn open_sts_connections(app: &App) {
 }
 
 /// Connects to Redis when `[state]` is set. One that does not answer in time is logged;
-/// requests connect to it as usual.
+/// requests then meet it as they do a Redis that went down.
 pub(super) async fn connect_state(app: &App) {
     let Some(state) = &app.state else { return };
     let within = state.settings().warm_up;
@@ -42,7 +42,7 @@ pub(super) async fn connect_state(app: &App) {
         Err(error) => tracing::warn!(
             store = %state.settings().display_url,
             %error,
-            "could not connect to Redis ahead; the first request will"
+            "could not connect to Redis ahead; requests will try again"
         ),
     }
 }

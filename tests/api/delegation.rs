@@ -229,3 +229,33 @@ async fn id_token_claims_cannot_pick_the_role_or_the_session_name() {
     );
     assert_eq!(sp["attributes"][SESSION_ATTR], json!(["jane"]));
 }
+
+async fn boom() -> &'static str {
+    panic!("claim text that must stay out of the answer")
+}
+
+#[tokio::test]
+async fn a_panic_behind_the_public_edge_is_a_500_a_browser_can_read() {
+    use tower::ServiceExt;
+    let app = TestApp::spawn().await;
+    let router = axum::Router::new()
+        .route("/boom", axum::routing::get(boom))
+        .layer(axum::middleware::from_fn_with_state(
+            std::sync::Arc::clone(&app.server),
+            delegation_server::http::edge::public,
+        ));
+    let request = axum::http::Request::get("/boom")
+        .header("origin", "https://app.example.com")
+        .header("x-request-id", "trace-7")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let response = router.oneshot(request).await.unwrap();
+    assert_eq!(response.status(), 500);
+    let headers = response.headers();
+    assert_eq!(
+        headers["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+    assert_eq!(headers["vary"], "Origin");
+    assert_eq!(headers["x-request-id"], "trace-7");
+}

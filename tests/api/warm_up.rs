@@ -13,7 +13,7 @@ use tokio::net::TcpListener;
 
 use crate::helpers::*;
 use crate::shared_state::app_with_state;
-use crate::shared_state::support::Redis;
+use crate::shared_state::support::{Redis, eventually};
 use crate::test_app::TestApp;
 
 const REPLY: &str = include_str!("../../benches/load/sts-reply.xml");
@@ -148,7 +148,11 @@ async fn a_redis_that_is_down_delays_the_start_by_the_warm_up_at_most() {
     let started = Instant::now();
     let app = app_with_state(&redis, "", "warm_up_ms = 300").await;
     let took = started.elapsed();
-    assert!(took < Duration::from_secs(5), "started after {took:?}");
+    // It tried for the 300 ms configured, not the 2 s default.
+    assert!(
+        (Duration::from_millis(300)..Duration::from_millis(1_800)).contains(&took),
+        "started after {took:?}"
+    );
     let store = format!("127.0.0.1:{}", redis.port);
     let logged = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
     assert!(
@@ -157,8 +161,16 @@ async fn a_redis_that_is_down_delays_the_start_by_the_warm_up_at_most() {
             .any(|l| l.contains("could not connect to Redis ahead") && l.contains(&store)),
         "no warning for {store}"
     );
-    // The connection is made when a request needs it.
+    // Once Redis is back, requests connect to it as after any outage: the first one may
+    // still meet the failed attempt (503) and starts the new connection.
     redis.restart().await;
-    let response = app.post_json(&app.body_for("app", "auth0|later")).await;
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    eventually(
+        "a delegation once Redis is back",
+        Duration::from_secs(5),
+        async || {
+            let body = app.body_for("app", "auth0|later");
+            app.post_json(&body).await.status() == 200
+        },
+    )
+    .await;
 }
