@@ -62,9 +62,8 @@ pub async fn serve(
     let app = server.app();
     app.verifier.warm_up();
     // Bounded by `sts.warm_up_ms` and `state.warm_up_ms`; connections wait in the listen
-    // backlog meanwhile.
-    // Boxed: the two futures nested in `serve`'s own would overflow the compiler's depth
-    // limit for computing its layout.
+    // backlog meanwhile. Boxed: nested in `serve`'s own future, the two would overflow
+    // the compiler's depth limit for computing its layout.
     let warm_up = Box::pin(async {
         tokio::join!(warm::open_sts_connections(&app), warm::connect_state(&app));
     });
